@@ -2,6 +2,9 @@ package ai.actnn;
 
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.config.OptimizationLevel;
+import ai.actnn.engine.ActNNTrainer;
+import ai.djl.Model;
+import ai.djl.training.TrainingConfig;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +81,19 @@ public final class ActNN {
      */
     public static OptimizationLevel getOptimizationLevel() {
         return config().getLevel();
+    }
+
+    /**
+     * Creates a DJL trainer that trains with compressed activations: its gradient collectors
+     * record the Q-layers of each step and run their compressed backward right after the
+     * loss's backward, so {@code EasyTrain.fit} and hand-written loops work unchanged.
+     *
+     * @param model the model, usually holding a block from {@link QModule#convert}
+     * @param trainingConfig DJL's training configuration
+     * @return the trainer (a {@link ActNNTrainer})
+     */
+    public static ActNNTrainer newTrainer(Model model, TrainingConfig trainingConfig) {
+        return new ActNNTrainer(model, trainingConfig);
     }
 
     /**

@@ -3,6 +3,7 @@ package ai.actnn.quant;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Packs tensors of a device that has no backend of its own by copying them to host memory,
@@ -65,6 +66,13 @@ final class HostCopyBackend implements QuantizerBackend {
         try (NDArray onHost = m.toDevice(Device.cpu(), true);
                 PackedMask mask = host.packNonZero(onHost, manager)) {
             return new PackedMask(mask.getShape(), mask.getStorage().toDevice(device, true));
+        }
+    }
+
+    @Override
+    public PackedMask randomKeepMask(Shape shape, float rate, long key, NDManager manager) {
+        try (PackedMask mask = host.randomKeepMask(shape, rate, key, manager)) {
+            return new PackedMask(shape, mask.getStorage().toDevice(device, true));
         }
     }
 

@@ -3,6 +3,7 @@ package ai.actnn.quant;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Packs and unpacks activations for one kind of device. Every backend produces the bytes of
@@ -101,6 +102,19 @@ public interface QuantizerBackend {
      * @return a new array shaped and typed like {@code grad}
      */
     NDArray applyMask(NDArray grad, PackedMask mask, float scale, NDManager manager);
+
+    /**
+     * Draws a dropout keep mask: element {@code i} (row-major) is kept iff {@code r(i) >= rate},
+     * with {@code r(i)} the counter-based random number of {@code docs/format.md} for {@code
+     * key}, so every backend draws the same mask.
+     *
+     * @param shape the shape of the tensor to mask
+     * @param rate the drop probability in [0, 1]
+     * @param key the key of the random stream
+     * @param manager the owner of the mask (its device is where the mask is created)
+     * @return the mask
+     */
+    PackedMask randomKeepMask(Shape shape, float rate, long key, NDManager manager);
 
     /**
      * Unpacks a mask into a BOOLEAN array.

@@ -1,0 +1,130 @@
+package ai.actnn.convert;
+
+import ai.actnn.layers.PoolGeometry;
+import ai.actnn.layers.QAvgPool2d;
+import ai.actnn.layers.QMaxPool2d;
+import ai.actnn.ops.NativeOps;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns DJL's pooling lambdas ({@code Pool.maxPool2dBlock(...)}, {@code Pool.avgPool2dBlock(...)})
+ * into Q-layers. Their window, stride and padding exist only as values the lambda captured: they
+ * are read reflectively, then verified by running the lambda and the Q-layer's kernel on a probe
+ * and comparing; any doubt leaves the block to the generic treatment.
+ */
+final class PoolingRecognizer {
+
+    private static final Logger logger = LoggerFactory.getLogger(PoolingRecognizer.class);
+
+    private PoolingRecognizer() {}
+
+    /**
+     * Returns the Q-layer for a 2-D max pooling lambda, or null if it cannot be recognised.
+     *
+     * @param block the lambda block named "maxPool2d"
+     * @return the Q-layer or null
+     */
+    static Block maxPool2d(LambdaBlock block) {
+        PoolGeometry g = geometry(block, false);
+        if (g == null || g.kernel().size() > QMaxPool2d.MAX_WINDOW) {
+            return null;
+        }
+        boolean verified =
+                verify(
+                        block,
+                        g,
+                        x ->
+                                NativeOps.maxPool2dWithOffsets(
+                                                x, g.kernel(), g.stride(), g.padding(), g.ceilMode(), x.getManager())
+                                        .get(0));
+        return verified ? new QMaxPool2d(block, g) : null;
+    }
+
+    /**
+     * Returns the Q-layer for a 2-D average pooling lambda, or null if it cannot be recognised.
+     *
+     * @param block the lambda block named "avgPool2d"
+     * @return the Q-layer or null
+     */
+    static Block avgPool2d(LambdaBlock block) {
+        PoolGeometry g = geometry(block, true);
+        if (g == null) {
+            return null;
+        }
+        boolean verified =
+                verify(
+                        block,
+                        g,
+                        x ->
+                                Pool.avgPool2d(
+                                        x,
+                                        g.kernel(),
+                                        g.stride(),
+                                        g.padding(),
+                                        g.ceilMode(),
+                                        g.countIncludePad()));
+        return verified ? new QAvgPool2d(block, g) : null;
+    }
+
+    private static PoolGeometry geometry(LambdaBlock block, boolean average) {
+        try {
+            Object outer = BlockIntrospection.read(block, LambdaBlock.class, "lambda", Object.class);
+            List<Object> captured = BlockIntrospection.capturedValues(outer);
+            if (captured.size() != 1) {
+                return null;
+            }
+            List<Shape> shapes = new ArrayList<>();
+            List<Boolean> flags = new ArrayList<>();
+            for (Object v : BlockIntrospection.capturedValues(captured.get(0))) {
+                if (v instanceof Shape) {
+                    shapes.add((Shape) v);
+                } else if (v instanceof Boolean) {
+                    flags.add((Boolean) v);
+                }
+            }
+            int expectedFlags = average ? 2 : 1;
+            if (shapes.size() != 3 || flags.size() != expectedFlags) {
+                return null;
+            }
+            return new PoolGeometry(
+                    shapes.get(0),
+                    shapes.get(1),
+                    shapes.get(2),
+                    flags.get(0),
+                    average && flags.get(1));
+        } catch (RuntimeException e) {
+            logger.debug("cannot read the pooling geometry of {}", block, e);
+            return null;
+        }
+    }
+
+    private static boolean verify(
+            LambdaBlock block, PoolGeometry g, java.util.function.Function<NDArray, NDArray> kernel) {
+        long h = 2 * g.kernel().get(0) + 7;
+        long w = 2 * g.kernel().get(1) + 5;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.randomNormal(new Shape(2, 3, h, w));
+            NDArray expected =
+                    block.forward(new ParameterStore(manager, false), new NDList(x), false, null)
+                            .singletonOrThrow();
+            NDArray actual = kernel.apply(x);
+            return expected.getShape().equals(actual.getShape()) && expected.allClose(actual, 1e-6, 1e-6, false);
+        } catch (RuntimeException e) {
+            logger.debug("pooling probe failed for {}", block, e);
+            return false;
+        }
+    }
+}

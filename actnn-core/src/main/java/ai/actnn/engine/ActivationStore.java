@@ -1,0 +1,249 @@
+package ai.actnn.engine;
+
+import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.PackedLayout;
+import ai.actnn.quant.PackedTensor;
+import ai.actnn.quant.QuantizeSpec;
+import ai.actnn.quant.QuantizerBackend;
+import ai.actnn.quant.QuantizerBackends;
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Saves the activations of one step: decides, per the configuration and the bit policy, whether
+ * an activation is kept exact or packed, packs it with the backend of its device, swaps it to
+ * host memory at L4/L5, and stores each tensor only once when several layers save the same one.
+ * Everything it creates is owned by the step's manager.
+ */
+public final class ActivationStore {
+
+    private final ActNNConfig config;
+    private final BitPolicy policy;
+    private final NDManager manager;
+    private final long stepKey;
+    private final Map<NDArray, List<Cached>> cache = new IdentityHashMap<>();
+    private long saves;
+    private long storedBytes;
+    private long storedElements;
+    private double storedBits;
+
+    /**
+     * Creates the store of one step.
+     *
+     * @param config the step's configuration snapshot
+     * @param policy the bit policy
+     * @param manager the owner of everything saved
+     * @param stepKey the key of this step's random streams
+     */
+    ActivationStore(ActNNConfig config, BitPolicy policy, NDManager manager, long stepKey) {
+        this.config = config;
+        this.policy = policy;
+        this.manager = manager;
+        this.stepKey = stepKey;
+    }
+
+    /**
+     * Saves an activation for backward.
+     *
+     * @param x the activation (first axis = samples)
+     * @param site where it is saved
+     * @return the saved activation (close it when backward is done with it)
+     */
+    public SavedActivation save(NDArray x, ActivationSite site) {
+        return save(x, site, compresses(x, site));
+    }
+
+    /**
+     * Saves an activation exactly, whatever the level (for tensors whose exact values matter,
+     * such as indices).
+     *
+     * @param x the activation
+     * @return the saved activation
+     */
+    public SavedActivation saveExact(NDArray x) {
+        return save(x, null, false);
+    }
+
+    private SavedActivation save(NDArray x, ActivationSite site, boolean compress) {
+        List<Cached> known = cache.computeIfAbsent(x, k -> new ArrayList<>(1));
+        if (!compress) {
+            SharedActivation hit = find(known, null);
+            if (hit != null) {
+                return hit;
+            }
+            return remember(known, null, new ExactActivation(x, manager, true), x.size());
+        }
+        QuantizerBackend backend = backendFor(x);
+        GroupStats stats = null;
+        try {
+            if (policy.needsStats(site)) {
+                stats = backend.analyze(x, groupSizeFor(x));
+            }
+            int[] bits = policy.bitsFor(site, stats, samplesOf(x));
+            SharedActivation hit = find(known, bits);
+            if (hit != null) {
+                return hit;
+            }
+            if (stats == null) {
+                stats = backend.analyze(x, groupSizeFor(x));
+            }
+            return remember(known, bits, pack(x, backend, stats, bits), x.size());
+        } finally {
+            if (stats != null) {
+                stats.close();
+            }
+        }
+    }
+
+    private static SharedActivation find(List<Cached> known, int[] bits) {
+        for (Cached c : known) {
+            if (Arrays.equals(c.bits, bits) && !c.shared.isReleased()) {
+                return c.shared.retain();
+            }
+        }
+        return null;
+    }
+
+    private SharedActivation remember(List<Cached> known, int[] bits, SavedActivation saved, long elements) {
+        SharedActivation shared = new SharedActivation(saved);
+        known.add(new Cached(bits, shared));
+        storedBytes += saved.storedBytes();
+        storedElements += elements;
+        storedBits += saved.bitsPerElement() * elements;
+        return shared;
+    }
+
+    private SavedActivation pack(NDArray x, QuantizerBackend backend, GroupStats stats, int[] bits) {
+        QuantizeSpec spec =
+                QuantizeSpec.perSample(
+                        bits, groupSizeFor(x), Keys.mix(stepKey, saves++), config.isStochastic());
+        PackedTensor packed = backend.quantize(x, stats, spec, manager);
+        if (config.isSimulate()) {
+            // Simulation keeps the dequantized values: the gradient sees the quantization error,
+            // memory is not saved.
+            try (PackedTensor p = packed) {
+                NDArray restored = backend.dequantize(p, manager);
+                try {
+                    return new ExactActivation(restored, manager, true);
+                } finally {
+                    restored.close();
+                }
+            }
+        }
+        Device device = x.getDevice();
+        if (config.isSwap() && !Device.Type.CPU.equals(device.getDeviceType())) {
+            PackedTensor onHost = packed.toDevice(Device.cpu());
+            packed.close();
+            return new PackedActivation(onHost, backend, device);
+        }
+        return new PackedActivation(packed, backend, device);
+    }
+
+    private boolean compresses(NDArray x, ActivationSite site) {
+        if (!config.isCompressActivation()) {
+            return false;
+        }
+        if (site.getKind() == ActivationSite.Kind.BATCH_NORM && !config.isEnableQuantizedBn()) {
+            return false;
+        }
+        DataType type = x.getDataType();
+        return type == DataType.FLOAT32 || type == DataType.FLOAT16;
+    }
+
+    private int groupSizeFor(NDArray x) {
+        if (config.isPerGroup()) {
+            return config.getGroupSize();
+        }
+        // One range per sample: a group as large as a sample, rounded up to the packing unit.
+        long features = PackedLayout.featuresPerSample(x.getShape());
+        long size = Math.max(32, (features + 31) / 32 * 32);
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("sample of " + features + " features is too large for per-sample ranges");
+        }
+        return (int) size;
+    }
+
+    /**
+     * Returns the backend that packs tensors like {@code x} (by device and configuration).
+     *
+     * @param x a tensor
+     * @return the backend
+     */
+    public QuantizerBackend backendFor(NDArray x) {
+        return QuantizerBackends.forDevice(x.getDevice(), config.getBackend());
+    }
+
+    private static int samplesOf(NDArray x) {
+        return PackedLayout.samples(x.getShape());
+    }
+
+    /**
+     * Returns the bytes saved so far in this step (each tensor counted once).
+     *
+     * @return the bytes
+     */
+    public long storedBytes() {
+        return storedBytes;
+    }
+
+    /**
+     * Returns the average bits per saved element in this step (metadata included), or NaN if
+     * nothing was saved.
+     *
+     * @return the average bits
+     */
+    public double averageBits() {
+        return storedElements == 0 ? Double.NaN : storedBits / storedElements;
+    }
+
+    /**
+     * Returns the manager owning everything saved in this step.
+     *
+     * @return the manager
+     */
+    public NDManager getManager() {
+        return manager;
+    }
+
+    /**
+     * Returns the configuration snapshot of this step.
+     *
+     * @return the configuration
+     */
+    public ActNNConfig getConfig() {
+        return config;
+    }
+
+    /**
+     * Returns a fresh key for an op's own random stream (dropout masks).
+     *
+     * @return the key
+     */
+    public long nextKey() {
+        return Keys.mix(stepKey, saves++);
+    }
+
+    /** Forgets the de-duplication cache (the saved activations stay with their users). */
+    void clearCache() {
+        cache.clear();
+    }
+
+    private static final class Cached {
+        final int[] bits;
+        final SharedActivation shared;
+
+        Cached(int[] bits, SharedActivation shared) {
+            this.bits = bits;
+            this.shared = shared;
+        }
+    }
+}

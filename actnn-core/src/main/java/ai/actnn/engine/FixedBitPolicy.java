@@ -1,0 +1,33 @@
+package ai.actnn.engine;
+
+import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.GroupStats;
+
+import java.util.Arrays;
+
+/** The same bits for every sample: those of the site's layer group (L1, L2, and L3 without adaptation). */
+public final class FixedBitPolicy implements BitPolicy {
+
+    private final int[] bitsPerGroup;
+
+    /**
+     * Creates the policy from a configuration's bits per layer group.
+     *
+     * @param config the configuration
+     */
+    public FixedBitPolicy(ActNNConfig config) {
+        this.bitsPerGroup = config.getActivationCompressionBits();
+    }
+
+    @Override
+    public int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
+        int[] bits = new int[samples];
+        Arrays.fill(bits, bitsPerGroup[Math.min(site.getLayerGroup(), bitsPerGroup.length - 1)]);
+        return bits;
+    }
+
+    @Override
+    public String describe() {
+        return "fixed " + Arrays.toString(bitsPerGroup) + " bits";
+    }
+}

@@ -1,0 +1,32 @@
+package ai.actnn.engine;
+
+import ai.actnn.config.ActNNConfig;
+
+/**
+ * What one training step compresses with: a snapshot of the configuration, the trainer's bit
+ * policy and the key of the step's random streams.
+ */
+final class StepState {
+
+    private final ActNNConfig config;
+    private final BitPolicy policy;
+    private final long key;
+
+    StepState(ActNNConfig config, BitPolicy policy, long key) {
+        this.config = config;
+        this.policy = policy;
+        this.key = key;
+    }
+
+    ActNNConfig config() {
+        return config;
+    }
+
+    BitPolicy policy() {
+        return policy;
+    }
+
+    long key() {
+        return key;
+    }
+}

@@ -1,0 +1,158 @@
+package ai.actnn.layers;
+
+import ai.actnn.engine.ActivationSite;
+import ai.actnn.engine.BackwardContext;
+import ai.actnn.engine.CompressedOp;
+import ai.actnn.engine.GradMode;
+import ai.actnn.engine.SavedActivation;
+import ai.actnn.engine.Tape;
+import ai.actnn.ops.NativeOps;
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Common base of the compressed (transposed) convolutions: the forward saves the input
+ * compressed; the backward restores it and calls PyTorch's {@code convolution_backward} for the
+ * exact input, weight and bias gradients at the restored input.
+ */
+abstract class QConvolution extends QLayer {
+
+    /** The geometry of the wrapped convolution. */
+    protected final ConvolutionGeometry geometry;
+    private final ActivationSite site;
+
+    QConvolution(Block original, ConvolutionGeometry geometry) {
+        super(original);
+        this.geometry = geometry;
+        this.site =
+                new ActivationSite(
+                        getClass().getSimpleName() + geometry.describe(),
+                        ActivationSite.Kind.CONV,
+                        geometry.kernelAreaPerGroup());
+    }
+
+    /**
+     * Returns the site where this layer saves its input.
+     *
+     * @return the site
+     */
+    public ActivationSite getSite() {
+        return site;
+    }
+
+    /**
+     * Computes the layer's output without autograd (the wrapped block's own forward by default).
+     *
+     * @param ps the parameter store
+     * @param inputs the inputs
+     * @param weight the weight array
+     * @param bias the bias array or null
+     * @return the outputs
+     */
+    protected NDList compute(ParameterStore ps, NDList inputs, NDArray weight, NDArray bias) {
+        return original.forward(ps, inputs, true, null);
+    }
+
+    @Override
+    protected NDList forwardRecorded(
+            Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        Device device = x.getDevice();
+        NDArray weight = ps.getValue(parameter("weight"), device, true);
+        Parameter biasParam = original.getDirectParameters().get("bias");
+        NDArray bias = biasParam == null ? null : ps.getValue(biasParam, device, true);
+        NDList out;
+        try (GradMode off = GradMode.disabled()) {
+            out = compute(ps, inputs, weight, bias);
+        }
+        // The input is needed only for the weight gradient.
+        SavedActivation saved = weight.hasGradient() ? tape.store().save(x, site) : null;
+        tape.record(new Op(saved, x.getShape(), weight, bias), inputs, out);
+        return out;
+    }
+
+    private Parameter parameter(String name) {
+        Parameter p = original.getDirectParameters().get(name);
+        if (p == null) {
+            throw new IllegalStateException(original.getClass().getSimpleName() + " has no " + name);
+        }
+        return p;
+    }
+
+    /** The recorded backward of one call. */
+    private final class Op implements CompressedOp {
+        private final SavedActivation saved;
+        private final Shape inputShape;
+        private final NDArray weight;
+        private final NDArray bias;
+
+        Op(SavedActivation saved, Shape inputShape, NDArray weight, NDArray bias) {
+            this.saved = saved;
+            this.inputShape = inputShape;
+            this.weight = weight;
+            this.bias = bias;
+        }
+
+        @Override
+        public String name() {
+            return QConvolution.this.getClass().getSimpleName();
+        }
+
+        @Override
+        public NDList backward(BackwardContext ctx, NDList gradOutputs) {
+            NDArray grad = gradOutputs.singletonOrThrow();
+            ctx.getPolicy().observeGradient(site, grad);
+            NDManager manager = ctx.getManager();
+            boolean[] need = {
+                ctx.needsInputGradient(0),
+                weight.hasGradient(),
+                bias != null && bias.hasGradient()
+            };
+            NDArray x =
+                    saved != null
+                            ? saved.restore(manager)
+                            : manager.zeros(new Shape(1), grad.getDataType())
+                                    .broadcast(inputShape);
+            try {
+                NDList g =
+                        NativeOps.convolutionBackward(
+                                grad,
+                                x,
+                                weight,
+                                geometry.stride(),
+                                geometry.padding(),
+                                geometry.dilation(),
+                                geometry.transposed(),
+                                geometry.outputPadding(),
+                                geometry.groups(),
+                                need,
+                                manager);
+                ctx.accumulateParameterGradient(weight, need[1] ? g.get(1) : null);
+                ctx.accumulateParameterGradient(bias, need[2] ? g.get(2) : null);
+                g.get(1).close();
+                g.get(2).close();
+                if (!need[0]) {
+                    g.get(0).close();
+                    return new NDList((NDArray) null);
+                }
+                return new NDList(g.get(0));
+            } finally {
+                x.close();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (saved != null) {
+                saved.close();
+            }
+        }
+    }
+}

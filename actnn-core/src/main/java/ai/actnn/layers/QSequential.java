@@ -1,0 +1,62 @@
+package ai.actnn.layers;
+
+import ai.actnn.engine.Tape;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * DJL's {@link SequentialBlock} whose children are Q-layers; in a compressed training step it
+ * closes each intermediate as soon as the next child consumed it, so that only what the
+ * backward needs (compressed) stays in memory. Saves the same parameter stream as a {@link
+ * SequentialBlock}.
+ */
+public class QSequential extends SequentialBlock {
+
+    /**
+     * Creates an empty sequence.
+     */
+    public QSequential() {}
+
+    /**
+     * Creates the Q version of a sequence: same flags and input shapes, given converted children.
+     *
+     * @param original the sequence
+     * @param children its children, converted
+     */
+    public QSequential(SequentialBlock original, List<Block> children) {
+        setReturnIntermediate(original.isReturnIntermediate());
+        for (Block child : children) {
+            addChildBlock(Intermediates.displayName(child), child);
+        }
+        if (original.isInitialized()) {
+            inputShapes = original.getInputShapes();
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        Tape tape = training ? Tape.current() : null;
+        if (tape == null || isReturnIntermediate()) {
+            return super.forwardInternal(parameterStore, inputs, training, params);
+        }
+        NDList current = inputs;
+        for (Block child : children.values()) {
+            NDList next = child.forward(parameterStore, current, training, params);
+            if (current != inputs && Intermediates.isRecorded(child)) {
+                Intermediates.release(tape, current, Arrays.asList(next, inputs));
+            }
+            current = next;
+        }
+        return current;
+    }
+}

@@ -1,0 +1,60 @@
+# TorchScript source of the module NativeOps loads. Serialized-code dialect: dtypes are
+# ScalarType numbers (0 = uint8, 4 = int64), every method is typed.
+class ActnnOps(Module):
+  __parameters__ = []
+  __buffers__ = []
+  training : bool
+  def forward(self: __torch__.ActnnOps, x: Tensor) -> Tensor:
+    return x
+  def conv_backward(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, w: Tensor, bias_sizes: List[int], stride: List[int], padding: List[int], dilation: List[int], transposed: bool, output_padding: List[int], groups: int, mask: List[bool]) -> Tuple[Tensor, Tensor, Tensor]:
+    gx, gw, gb = torch.convolution_backward(grad, x, w, bias_sizes, stride, padding, dilation, transposed, output_padding, groups, mask)
+    if not mask[0]:
+      gx = torch.empty([0])
+    if not mask[1]:
+      gw = torch.empty([0])
+    if not mask[2]:
+      gb = torch.empty([0])
+    return gx, gw, gb
+  def batch_norm_forward(self: __torch__.ActnnOps, x: Tensor, w: Tensor, b: Tensor, running_mean: Tensor, running_var: Tensor, momentum: float, eps: float) -> Tuple[Tensor, Tensor, Tensor]:
+    y, save_mean, save_invstd = torch.native_batch_norm(x, w, b, running_mean, running_var, True, momentum, eps)
+    return y, save_mean, save_invstd
+  def batch_norm_backward(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, w: Tensor, save_mean: Tensor, save_invstd: Tensor, eps: float, mask: List[bool]) -> Tuple[Tensor, Tensor, Tensor]:
+    gx, gw, gb = torch.native_batch_norm_backward(grad, x, w, None, None, save_mean, save_invstd, True, eps, mask)
+    if not mask[0]:
+      gx = torch.empty([0])
+    if not mask[1]:
+      gw = torch.empty([0])
+    if not mask[2]:
+      gb = torch.empty([0])
+    return gx, gw, gb
+  def max_pool2d_offsets(self: __torch__.ActnnOps, x: Tensor, k: List[int], s: List[int], p: List[int], ceil: bool) -> Tuple[Tensor, Tensor]:
+    y, idx = torch.max_pool2d_with_indices(x, k, s, p, [1, 1], ceil)
+    W = x.size(-1)
+    oh = torch.arange(y.size(-2), device=x.device).view(-1, 1) * s[0] - p[0]
+    ow = torch.arange(y.size(-1), device=x.device).view(1, -1) * s[1] - p[1]
+    ih = torch.div(idx, W, rounding_mode='floor')
+    iw = idx - ih * W
+    off = (ih - oh) * k[1] + (iw - ow)
+    return y, off.to(dtype=0)
+  def max_pool2d_offsets_backward(self: __torch__.ActnnOps, grad: Tensor, off: Tensor, H: int, W: int, k: List[int], s: List[int], p: List[int]) -> Tensor:
+    o = off.to(dtype=4)
+    kh = torch.div(o, k[1], rounding_mode='floor')
+    kw = o - kh * k[1]
+    oh = torch.arange(grad.size(-2), device=grad.device).view(-1, 1) * s[0] - p[0]
+    ow = torch.arange(grad.size(-1), device=grad.device).view(1, -1) * s[1] - p[1]
+    idx = (oh + kh) * W + (ow + kw)
+    lead = grad.shape[:-2]
+    g2 = grad.reshape([-1, grad.size(-2) * grad.size(-1)])
+    gx = torch.zeros([g2.size(0), H * W], dtype=grad.dtype, device=grad.device)
+    gx.scatter_add_(1, idx.reshape([g2.size(0), -1]), g2)
+    return gx.view(lead + [H, W])
+  def avg_pool2d_backward(self: __torch__.ActnnOps, grad: Tensor, shape: List[int], k: List[int], s: List[int], p: List[int], ceil: bool, count_include_pad: bool) -> Tensor:
+    x = torch.empty(shape, dtype=grad.dtype, device=grad.device)
+    return torch.avg_pool2d_backward(grad, x, k, s, p, ceil, count_include_pad, None)
+  def convolution(self: __torch__.ActnnOps, x: Tensor, w: Tensor, b: Tensor, has_bias: bool, stride: List[int], padding: List[int], dilation: List[int], transposed: bool, output_padding: List[int], groups: int) -> Tensor:
+    if has_bias:
+      return torch.convolution(x, w, b, stride, padding, dilation, transposed, output_padding, groups)
+    return torch.convolution(x, w, None, stride, padding, dilation, transposed, output_padding, groups)
+  def copy_into(self: __torch__.ActnnOps, dst: Tensor, src: Tensor) -> Tensor:
+    dst.copy_(src)
+    return dst
