@@ -10,7 +10,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 
 import java.util.ArrayList;
@@ -64,19 +63,29 @@ final class PoolingRecognizer {
         if (g == null) {
             return null;
         }
-        boolean verified =
-                verify(
-                        block,
-                        g,
-                        x ->
-                                Pool.avgPool2d(
-                                        x,
-                                        g.kernel(),
-                                        g.stride(),
-                                        g.padding(),
-                                        g.ceilMode(),
-                                        g.countIncludePad()));
-        return verified ? new QAvgPool2d(block, g) : null;
+        // The backward must follow what the lambda computes: check which reading of the
+        // captured flags reproduces its output.
+        PoolGeometry swapped =
+                new PoolGeometry(g.kernel(), g.stride(), g.padding(), g.ceilMode(), !g.countIncludePad());
+        for (PoolGeometry candidate : new PoolGeometry[] {g, swapped}) {
+            boolean verified =
+                    verify(
+                            block,
+                            candidate,
+                            x ->
+                                    NativeOps.avgPool2d(
+                                            x,
+                                            candidate.kernel(),
+                                            candidate.stride(),
+                                            candidate.padding(),
+                                            candidate.ceilMode(),
+                                            candidate.countIncludePad(),
+                                            x.getManager()));
+            if (verified) {
+                return new QAvgPool2d(block, candidate);
+            }
+        }
+        return null;
     }
 
     private static PoolGeometry geometry(LambdaBlock block, boolean average) {

@@ -1,5 +1,6 @@
 package ai.actnn.engine;
 
+import ai.actnn.config.ActNNConfig;
 import ai.actnn.quant.GroupStats;
 import ai.djl.ndarray.NDArray;
 
@@ -9,6 +10,13 @@ import ai.djl.ndarray.NDArray;
  * long as its trainer and learns from the gradients it observes in backward.
  */
 public interface BitPolicy {
+
+    /**
+     * Called at the start of each step with the step's configuration snapshot.
+     *
+     * @param config the configuration of the step
+     */
+    default void beginStep(ActNNConfig config) {}
 
     /**
      * Returns whether {@link #bitsFor} needs the group statistics of the activation.

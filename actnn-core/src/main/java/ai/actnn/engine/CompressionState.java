@@ -49,6 +49,7 @@ public final class CompressionState {
             policyLevel = config.getLevel();
             logger.debug("ActNN level {}: {}", config.getLevel().label(), policy.describe());
         }
+        policy.beginStep(config);
         if (config.isSwap() && !cpuSwapNoted) {
             cpuSwapNoted = true;
             logger.info(

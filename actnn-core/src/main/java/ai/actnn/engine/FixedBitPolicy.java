@@ -8,7 +8,7 @@ import java.util.Arrays;
 /** The same bits for every sample: those of the site's layer group (L1, L2, and L3 without adaptation). */
 public final class FixedBitPolicy implements BitPolicy {
 
-    private final int[] bitsPerGroup;
+    private volatile int[] bitsPerGroup;
 
     /**
      * Creates the policy from a configuration's bits per layer group.
@@ -20,9 +20,15 @@ public final class FixedBitPolicy implements BitPolicy {
     }
 
     @Override
+    public void beginStep(ActNNConfig config) {
+        bitsPerGroup = config.getActivationCompressionBits();
+    }
+
+    @Override
     public int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
         int[] bits = new int[samples];
-        Arrays.fill(bits, bitsPerGroup[Math.min(site.getLayerGroup(), bitsPerGroup.length - 1)]);
+        int[] groups = bitsPerGroup;
+        Arrays.fill(bits, groups[Math.min(site.getLayerGroup(), groups.length - 1)]);
         return bits;
     }
 

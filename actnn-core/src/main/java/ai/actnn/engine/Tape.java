@@ -136,13 +136,27 @@ public final class Tape implements AutoCloseable {
     public void record(CompressedOp op, NDList inputs, NDList outputs) {
         checkOpen();
         Entry entry = new Entry(op, inputs.size(), outputs.size());
+        List<Integer> unknown = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
-            NDArray in = inputs.get(i);
-            Slot producer = producers.get(in);
+            Slot producer = producers.get(inputs.get(i));
             if (producer != null) {
                 entry.slots[i] = producer;
-            } else if (JniUtils.requiresGrad(NativeOps.ptArray(in))) {
-                entry.autograd[i] = in;
+            } else {
+                unknown.add(i);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            // Inputs not produced by Q-ops: those in autograd (leaves that require a gradient,
+            // or results of ordinary recorded ops) get their gradient through autograd.
+            NDArray[] arrays = new NDArray[unknown.size()];
+            for (int k = 0; k < arrays.length; k++) {
+                arrays[k] = inputs.get(unknown.get(k));
+            }
+            boolean[] inAutograd = NativeOps.requiresGrad(arrays);
+            for (int k = 0; k < arrays.length; k++) {
+                if (inAutograd[k]) {
+                    entry.autograd[unknown.get(k)] = arrays[k];
+                }
             }
         }
         for (int j = 0; j < outputs.size(); j++) {

@@ -60,6 +60,28 @@ abstract class QConvolution extends QLayer {
         return original.forward(ps, inputs, true, null);
     }
 
+    /**
+     * Returns the weight in the layout of PyTorch's kernels (the parameter itself by default).
+     *
+     * @param weight the weight parameter's array
+     * @param manager the owner of a converted copy
+     * @return the kernel weight
+     */
+    protected NDArray kernelWeight(NDArray weight, NDManager manager) {
+        return weight;
+    }
+
+    /**
+     * Returns a weight gradient from the kernels in the parameter's layout (itself by default).
+     *
+     * @param gradient the gradient in the kernels' layout
+     * @param manager the owner of a converted copy
+     * @return the gradient in the parameter's layout
+     */
+    protected NDArray parameterGradient(NDArray gradient, NDManager manager) {
+        return gradient;
+    }
+
     @Override
     protected NDList forwardRecorded(
             Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
@@ -120,12 +142,13 @@ abstract class QConvolution extends QLayer {
                             ? saved.restore(manager)
                             : manager.zeros(new Shape(1), grad.getDataType())
                                     .broadcast(inputShape);
+            NDArray kernel = kernelWeight(weight, manager);
             try {
                 NDList g =
                         NativeOps.convolutionBackward(
                                 grad,
                                 x,
-                                weight,
+                                kernel,
                                 geometry.stride(),
                                 geometry.padding(),
                                 geometry.dilation(),
@@ -134,7 +157,13 @@ abstract class QConvolution extends QLayer {
                                 geometry.groups(),
                                 need,
                                 manager);
-                ctx.accumulateParameterGradient(weight, need[1] ? g.get(1) : null);
+                if (need[1]) {
+                    NDArray dw = parameterGradient(g.get(1), manager);
+                    ctx.accumulateParameterGradient(weight, dw);
+                    if (dw != g.get(1)) {
+                        dw.close();
+                    }
+                }
                 ctx.accumulateParameterGradient(bias, need[2] ? g.get(2) : null);
                 g.get(1).close();
                 g.get(2).close();
@@ -145,6 +174,9 @@ abstract class QConvolution extends QLayer {
                 return new NDList(g.get(0));
             } finally {
                 x.close();
+                if (kernel != weight) {
+                    kernel.close();
+                }
             }
         }
 

@@ -10,7 +10,6 @@ import ai.actnn.ops.NativeOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -159,24 +158,20 @@ final class Recomputation {
         }
 
         private static void differentiate(NDList out, NDList gradOutputs) {
+            boolean[] inAutograd = NativeOps.requiresGrad(out.toArray(new NDArray[0]));
             int last = -1;
             for (int j = 0; j < out.size(); j++) {
-                if (differentiable(out.get(j))) {
+                if (inAutograd[j] && out.get(j).getDataType().isFloating()) {
                     last = j;
                 }
             }
             for (int j = 0; j <= last; j++) {
                 NDArray y = out.get(j);
-                if (differentiable(y)) {
+                if (inAutograd[j] && y.getDataType().isFloating()) {
                     JniUtils.backward(
                             NativeOps.ptArray(y), NativeOps.ptArray(gradOutputs.get(j)), j < last, false);
                 }
             }
-        }
-
-        private static boolean differentiable(NDArray y) {
-            DataType type = y.getDataType();
-            return type.isFloating() && JniUtils.requiresGrad(NativeOps.ptArray(y));
         }
 
         @Override

@@ -350,6 +350,87 @@ public final class NativeOps {
     }
 
     /**
+     * Average pooling over the last two axes: PyTorch's {@code avg_pool2d}.
+     *
+     * @param x the input
+     * @param kernel the window
+     * @param stride the stride
+     * @param padding the padding
+     * @param ceilMode PyTorch's ceil mode
+     * @param countIncludePad whether padding counts in the average
+     * @param manager the owner of the result
+     * @return y
+     */
+    public static NDArray avgPool2d(
+            NDArray x,
+            Shape kernel,
+            Shape stride,
+            Shape padding,
+            boolean ceilMode,
+            boolean countIncludePad,
+            NDManager manager) {
+        return call(
+                        "avg_pool2d",
+                        manager,
+                        x,
+                        kernel.getShape(),
+                        stride.getShape(),
+                        padding.getShape(),
+                        ceilMode,
+                        countIncludePad)
+                .singletonOrThrow();
+    }
+
+    /**
+     * Converts a transposed-convolution weight from DJL's layout {@code [out, in / groups, k...]}
+     * to PyTorch's {@code [in, out / groups, k...]} (autograd flows through the view when on), or
+     * back with {@code toTorch} false.
+     *
+     * @param weight the weight in the source layout
+     * @param groups the groups
+     * @param toTorch the direction
+     * @param manager the owner of the result
+     * @return the weight in the other layout
+     */
+    public static NDArray deconvolutionWeight(NDArray weight, int groups, boolean toTorch, NDManager manager) {
+        return call(
+                        toTorch ? "deconv_weight_to_torch" : "deconv_weight_from_torch",
+                        manager,
+                        weight,
+                        (long) groups)
+                .singletonOrThrow();
+    }
+
+    /**
+     * Returns whether each array takes part in autograd: a leaf that requires a gradient, or the
+     * result of recorded ops. (DJL's {@code JniUtils.requiresGrad} answers true only for leaves.)
+     *
+     * @param arrays the arrays
+     * @return one flag per array
+     */
+    public static boolean[] requiresGrad(NDArray... arrays) {
+        if (arrays.length == 0) {
+            return new boolean[0];
+        }
+        PtNDArray[] pt = new PtNDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            pt[i] = ptArray(arrays[i]);
+        }
+        List<IValue> inputs = new ArrayList<>(1);
+        IValue result = null;
+        try {
+            inputs.add(IValue.listFrom(pt));
+            result = runMethod("requires_grad", inputs);
+            return result.toBooleanArray();
+        } finally {
+            inputs.get(0).close();
+            if (result != null) {
+                result.close();
+            }
+        }
+    }
+
+    /**
      * Runs one method of the module.
      *
      * @param method the method name

@@ -58,3 +58,20 @@ class ActnnOps(Module):
   def copy_into(self: __torch__.ActnnOps, dst: Tensor, src: Tensor) -> Tensor:
     dst.copy_(src)
     return dst
+  def requires_grad(self: __torch__.ActnnOps, xs: List[Tensor]) -> List[bool]:
+    out: List[bool] = []
+    for x in xs:
+      out.append(x.requires_grad)
+    return out
+  def avg_pool2d(self: __torch__.ActnnOps, x: Tensor, k: List[int], s: List[int], p: List[int], ceil: bool, count_include_pad: bool) -> Tensor:
+    return torch.avg_pool2d(x, k, s, p, ceil, count_include_pad, None)
+  def deconv_weight_to_torch(self: __torch__.ActnnOps, w: Tensor, groups: int) -> Tensor:
+    out_c = w.size(0)
+    rest = w.shape[2:]
+    v = w.reshape([groups, out_c // groups, w.size(1)] + rest)
+    return v.transpose(1, 2).reshape([groups * w.size(1), out_c // groups] + rest)
+  def deconv_weight_from_torch(self: __torch__.ActnnOps, w: Tensor, groups: int) -> Tensor:
+    in_c = w.size(0)
+    rest = w.shape[2:]
+    v = w.reshape([groups, in_c // groups, w.size(1)] + rest)
+    return v.transpose(1, 2).reshape([groups * w.size(1), in_c // groups] + rest)
