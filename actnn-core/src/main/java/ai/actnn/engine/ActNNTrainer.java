@@ -8,7 +8,13 @@ import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
 import ai.djl.util.Pair;
 
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.translate.TranslateException;
+
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -61,6 +67,53 @@ public class ActNNTrainer extends Trainer {
             }
         }
         return arrays.iterator();
+    }
+
+    /**
+     * Iterates a dataset like DJL's trainer, also telling the compression state the dataset
+     * indices of each batch's samples (used by the adaptive level's per-sample gradient
+     * statistics when use-gradient is on).
+     *
+     * @param dataset the dataset
+     * @return the batches
+     * @throws IOException if the dataset cannot be read
+     * @throws TranslateException if a sample cannot be translated
+     */
+    @Override
+    public Iterable<Batch> iterateDataset(Dataset dataset) throws IOException, TranslateException {
+        Iterable<Batch> batches = super.iterateDataset(dataset);
+        return () -> {
+            Iterator<Batch> it = batches.iterator();
+            return new Iterator<Batch>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Batch next() {
+                    Batch batch = it.next();
+                    compression.setSampleIndices(indicesOf(batch));
+                    return batch;
+                }
+            };
+        };
+    }
+
+    private static long[] indicesOf(Batch batch) {
+        List<?> indices = batch.getIndices();
+        if (indices == null) {
+            return null;
+        }
+        long[] out = new long[indices.size()];
+        for (int i = 0; i < out.length; i++) {
+            Object o = indices.get(i);
+            if (!(o instanceof Number)) {
+                return null;
+            }
+            out[i] = ((Number) o).longValue();
+        }
+        return out;
     }
 
     /**

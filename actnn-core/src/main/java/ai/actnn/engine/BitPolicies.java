@@ -14,6 +14,12 @@ final class BitPolicies {
      * @return the policy
      */
     static BitPolicy create(ActNNConfig config) {
+        if (config.getLevel() == ai.actnn.config.OptimizationLevel.AUTO) {
+            return new ErrorBoundedBitPolicy(config);
+        }
+        if (config.isAdaptive()) {
+            return new AdaptiveBitPolicy(config);
+        }
         return new FixedBitPolicy(config);
     }
 }

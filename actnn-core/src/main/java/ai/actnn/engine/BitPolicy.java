@@ -8,15 +8,20 @@ import ai.djl.ndarray.NDArray;
  * Decides how many bits each saved activation gets: fixed per layer group (L1, L2), adaptive per
  * sample and per layer (L3, ActNN), or error-bounded per layer (auto, AC-GC). A policy lives as
  * long as its trainer and learns from the gradients it observes in backward.
+ *
+ * <p>Calls come from the trainer's thread in step order: {@link #beginStep}, then {@link
+ * #bitsFor} for each saved activation during the forward, then the observations during the
+ * compressed backward, then {@link #endBackward}.
  */
 public interface BitPolicy {
 
     /**
-     * Called at the start of each step with the step's configuration snapshot.
+     * Called at the start of each step.
      *
-     * @param config the configuration of the step
+     * @param config the step's configuration snapshot
+     * @param sampleIndices the dataset indices of the batch's samples, or null if unknown
      */
-    default void beginStep(ActNNConfig config) {}
+    default void beginStep(ActNNConfig config, long[] sampleIndices) {}
 
     /**
      * Returns whether {@link #bitsFor} needs the group statistics of the activation.
@@ -39,8 +44,20 @@ public interface BitPolicy {
     int[] bitsFor(ActivationSite site, GroupStats stats, int samples);
 
     /**
-     * Observes, in backward, the gradient with respect to the output of the layer whose input
-     * was saved at {@code site}.
+     * Returns whether the layers should report gradient statistics of a site in this step's
+     * backward (through {@link #observeGradient} and {@link #observeGradientNorm}); computing them
+     * costs a pass over the gradients, so policies ask only when they use them.
+     *
+     * @param site the site
+     * @return whether to report
+     */
+    default boolean wantsGradients(ActivationSite site) {
+        return false;
+    }
+
+    /**
+     * Observes the gradient with respect to the output of the layer whose input was saved at
+     * {@code site}.
      *
      * @param site the site
      * @param gradOutput dL/dy, first axis = samples
@@ -48,28 +65,15 @@ public interface BitPolicy {
     default void observeGradient(ActivationSite site, NDArray gradOutput) {}
 
     /**
-     * Observes the error that quantization caused in the gradient of a layer: the squared norm
-     * of the difference between the gradient computed from the restored input and the exact one,
-     * when a policy asked for it with {@link #wantsErrorProbe}.
+     * Observes the squared norm of the gradient that the saved activation feeds: the weight
+     * gradient of a convolution or linear layer, the input gradient otherwise.
      *
      * @param site the site
-     * @param bits the bits the activation was stored with
-     * @param errorSquared the squared norm of the gradient error
-     * @param gradSquared the squared norm of the exact gradient
+     * @param squaredNorm the squared norm
      */
-    default void observeError(ActivationSite site, int bits, double errorSquared, double gradSquared) {}
+    default void observeGradientNorm(ActivationSite site, double squaredNorm) {}
 
-    /**
-     * Returns whether the policy wants exact-versus-quantized gradient probes in this step.
-     *
-     * @param site the site
-     * @return whether to probe
-     */
-    default boolean wantsErrorProbe(ActivationSite site) {
-        return false;
-    }
-
-    /** Called once after each complete compressed backward (end of a step's backward). */
+    /** Called once after each complete compressed backward. */
     default void endBackward() {}
 
     /**
@@ -79,5 +83,26 @@ public interface BitPolicy {
      */
     default String describe() {
         return getClass().getSimpleName();
+    }
+
+    /**
+     * Reports a layer's statistics to a policy if it asked for them.
+     *
+     * @param policy the policy
+     * @param site the site
+     * @param gradOutput dL/dy
+     * @param fed the gradient the saved activation feeds (weight or input gradient), or null
+     */
+    static void report(BitPolicy policy, ActivationSite site, NDArray gradOutput, NDArray fed) {
+        if (!policy.wantsGradients(site)) {
+            return;
+        }
+        policy.observeGradient(site, gradOutput);
+        if (fed != null) {
+            try (NDArray sq = fed.square();
+                    NDArray sum = sq.sum()) {
+                policy.observeGradientNorm(site, sum.getFloat());
+            }
+        }
     }
 }

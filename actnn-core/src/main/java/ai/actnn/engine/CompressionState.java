@@ -49,7 +49,7 @@ public final class CompressionState {
             policyLevel = config.getLevel();
             logger.debug("ActNN level {}: {}", config.getLevel().label(), policy.describe());
         }
-        policy.beginStep(config);
+        policy.beginStep(config, takeSampleIndices());
         if (config.isSwap() && !cpuSwapNoted) {
             cpuSwapNoted = true;
             logger.info(
@@ -59,6 +59,24 @@ public final class CompressionState {
         }
         long key = Keys.mix(config.getSeed(), step);
         return new StepState(config, policy, key);
+    }
+
+    private long[] pendingIndices;
+
+    /**
+     * Sets the dataset indices of the samples of the next step's batch (for use-gradient). The
+     * ActNN trainer does it for batches it hands out; custom loops may call it before a step.
+     *
+     * @param indices one dataset index per sample, or null
+     */
+    public synchronized void setSampleIndices(long[] indices) {
+        pendingIndices = indices == null ? null : indices.clone();
+    }
+
+    private long[] takeSampleIndices() {
+        long[] out = pendingIndices;
+        pendingIndices = null;
+        return out;
     }
 
     synchronized void endStep(Tape tape) {

@@ -3,6 +3,7 @@ package ai.actnn.layers;
 import ai.actnn.convert.BlockIntrospection;
 import ai.actnn.engine.ActivationSite;
 import ai.actnn.engine.BackwardContext;
+import ai.actnn.engine.BitPolicy;
 import ai.actnn.engine.CompressedOp;
 import ai.actnn.engine.GradMode;
 import ai.actnn.engine.SavedActivation;
@@ -171,7 +172,6 @@ public final class QBatchNorm extends QLayer {
         public NDList backward(BackwardContext ctx, NDList gradOutputs) {
             NDManager manager = ctx.getManager();
             NDArray grad = gradOutputs.singletonOrThrow();
-            ctx.getPolicy().observeGradient(site, grad);
             boolean[] need = {ctx.needsInputGradient(0), gamma.hasGradient(), beta.hasGradient()};
             try (NDArray x = saved.restore(manager)) {
                 NDArray[] xs = virtualBatchSize > 0 ? splitGhost(x) : new NDArray[] {x};
@@ -206,6 +206,7 @@ public final class QBatchNorm extends QLayer {
                     closeIfNew(xt, xs[i]);
                     closeIfNew(gt, gs[i]);
                 }
+                BitPolicy.report(ctx.getPolicy(), site, grad, need[0] ? dxs.get(0) : dgamma);
                 ctx.accumulateParameterGradient(gamma, dgamma);
                 ctx.accumulateParameterGradient(beta, dbeta);
                 closeAll(dgamma, dbeta);

@@ -2,6 +2,7 @@ package ai.actnn.layers;
 
 import ai.actnn.engine.ActivationSite;
 import ai.actnn.engine.BackwardContext;
+import ai.actnn.engine.BitPolicy;
 import ai.actnn.engine.CompressedOp;
 import ai.actnn.engine.GradMode;
 import ai.actnn.engine.SavedActivation;
@@ -130,7 +131,6 @@ abstract class QConvolution extends QLayer {
         @Override
         public NDList backward(BackwardContext ctx, NDList gradOutputs) {
             NDArray grad = gradOutputs.singletonOrThrow();
-            ctx.getPolicy().observeGradient(site, grad);
             NDManager manager = ctx.getManager();
             boolean[] need = {
                 ctx.needsInputGradient(0),
@@ -157,6 +157,7 @@ abstract class QConvolution extends QLayer {
                                 geometry.groups(),
                                 need,
                                 manager);
+                BitPolicy.report(ctx.getPolicy(), site, grad, need[1] ? g.get(1) : g.get(0));
                 if (need[1]) {
                     NDArray dw = parameterGradient(g.get(1), manager);
                     ctx.accumulateParameterGradient(weight, dw);

@@ -2,6 +2,7 @@ package ai.actnn.layers;
 
 import ai.actnn.engine.ActivationSite;
 import ai.actnn.engine.BackwardContext;
+import ai.actnn.engine.BitPolicy;
 import ai.actnn.engine.CompressedOp;
 import ai.actnn.engine.GradMode;
 import ai.actnn.engine.SavedActivation;
@@ -79,7 +80,6 @@ public final class QLinear extends QLayer {
         @Override
         public NDList backward(BackwardContext ctx, NDList gradOutputs) {
             NDArray grad = gradOutputs.singletonOrThrow();
-            ctx.getPolicy().observeGradient(site, grad);
             long units = weight.getShape().get(0);
             long in = weight.getShape().get(1);
             NDArray dx = ctx.needsInputGradient(0) ? grad.matMul(weight) : null;
@@ -90,6 +90,7 @@ public final class QLinear extends QLayer {
                                 NDArray x2 = x.reshape(-1, in);
                                 NDArray gt = g2.transpose();
                                 NDArray dw = gt.matMul(x2)) {
+                            BitPolicy.report(ctx.getPolicy(), site, grad, dw);
                             ctx.accumulateParameterGradient(weight, dw);
                         }
                     }

@@ -2,6 +2,7 @@ package ai.actnn.layers;
 
 import ai.actnn.engine.ActivationSite;
 import ai.actnn.engine.BackwardContext;
+import ai.actnn.engine.BitPolicy;
 import ai.actnn.engine.CompressedOp;
 import ai.actnn.engine.GradMode;
 import ai.actnn.engine.SavedActivation;
@@ -67,7 +68,7 @@ final class Recomputation {
             NDArray x = inputs.get(i);
             saved[i] = x.getDataType().isFloating() ? tape.store().save(x, site) : tape.store().saveExact(x);
         }
-        tape.record(new Op(name, function, saved, seed, state), inputs, distinct);
+        tape.record(new Op(name, site, function, saved, seed, state), inputs, distinct);
         return distinct;
     }
 
@@ -83,6 +84,7 @@ final class Recomputation {
     /** The recorded recomputation. */
     private static final class Op implements CompressedOp {
         private final String name;
+        private final ActivationSite site;
         private final Function<NDList, NDList> function;
         private final SavedActivation[] saved;
         private final long seed;
@@ -90,11 +92,13 @@ final class Recomputation {
 
         Op(
                 String name,
+                ActivationSite site,
                 Function<NDList, NDList> function,
                 SavedActivation[] saved,
                 long seed,
                 List<Parameter> state) {
             this.name = name;
+            this.site = site;
             this.function = function;
             this.saved = saved;
             this.seed = seed;
@@ -133,6 +137,7 @@ final class Recomputation {
                 }
                 differentiate(out, gradOutputs);
                 NDList dx = new NDList(saved.length);
+                NDArray firstGradient = null;
                 for (int i = 0; i < saved.length; i++) {
                     NDArray x = restored.get(i);
                     NDArray g =
@@ -140,7 +145,11 @@ final class Recomputation {
                                     ? JniUtils.getGradient(NativeOps.ptArray(x))
                                     : null;
                     dx.add(g != null ? g : ctx.needsInputGradient(i) ? zerosLike(x, manager) : null);
+                    if (firstGradient == null && g != null) {
+                        firstGradient = g;
+                    }
                 }
+                BitPolicy.report(ctx.getPolicy(), site, gradOutputs.get(0), firstGradient);
                 return dx;
             } finally {
                 restored.close();
