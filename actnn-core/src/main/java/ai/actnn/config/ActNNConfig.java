@@ -217,7 +217,7 @@ public final class ActNNConfig {
         swap = false;
         allocatorTuning = false;
         if (errorBound <= 0) {
-            errorBound = 1e-4;
+            errorBound = 0.5;
         }
         if (autoInterval <= 0) {
             autoInterval = 100;
