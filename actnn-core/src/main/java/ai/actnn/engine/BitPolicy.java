@@ -56,6 +56,17 @@ public interface BitPolicy {
     }
 
     /**
+     * Returns whether the layers should report {@link #observeGradientNorm} for a site in this
+     * step (a reduction over the weight or input gradient).
+     *
+     * @param site the site
+     * @return whether to report
+     */
+    default boolean wantsGradientNorm(ActivationSite site) {
+        return false;
+    }
+
+    /**
      * Observes the gradient with respect to the output of the layer whose input was saved at
      * {@code site}.
      *
@@ -94,11 +105,10 @@ public interface BitPolicy {
      * @param fed the gradient the saved activation feeds (weight or input gradient), or null
      */
     static void report(BitPolicy policy, ActivationSite site, NDArray gradOutput, NDArray fed) {
-        if (!policy.wantsGradients(site)) {
-            return;
+        if (policy.wantsGradients(site)) {
+            policy.observeGradient(site, gradOutput);
         }
-        policy.observeGradient(site, gradOutput);
-        if (fed != null) {
+        if (fed != null && policy.wantsGradientNorm(site)) {
             try (NDArray sq = fed.square();
                     NDArray sum = sq.sum()) {
                 policy.observeGradientNorm(site, sum.getFloat());

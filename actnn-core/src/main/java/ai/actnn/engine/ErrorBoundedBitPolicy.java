@@ -93,6 +93,11 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
     }
 
     @Override
+    public synchronized boolean wantsGradientNorm(ActivationSite site) {
+        return measuring;
+    }
+
+    @Override
     public synchronized void observeGradient(ActivationSite site, NDArray gradOutput) {
         Site s = sites.get(site);
         if (s == null || s.rangeTerms == null) {
