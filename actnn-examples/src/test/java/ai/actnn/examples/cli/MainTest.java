@@ -1,0 +1,107 @@
+package ai.actnn.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.actnn.examples.engine.EngineLevelSetup;
+import ai.actnn.examples.report.JsonLineParser;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import picocli.CommandLine;
+
+/** Parsing, validation and exit codes of the command line (no training beyond a few tiny steps). */
+class MainTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = Main.newCommandLine(new EngineLevelSetup());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"data", "demo", "train", "benchmark"})
+    void everySubcommandHasHelp(String command) {
+        assertEquals(0, run(command, "--help"));
+        assertTrue(out.toString().startsWith("Usage: actnn " + command), out.toString());
+    }
+
+    @Test
+    void noSubcommandPrintsUsage() {
+        assertEquals(0, run());
+        assertTrue(out.toString().contains("Commands:"), out.toString());
+    }
+
+    @Test
+    void unknownOptionsAndSubcommandsAreUsageErrors() {
+        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8", "--frobnicate"));
+        assertTrue(err.toString().contains("Unknown option: '--frobnicate'"), err.toString());
+        assertEquals(2, run("fly"));
+    }
+
+    @Test
+    void missingRequiredOptionsAreUsageErrors() {
+        assertEquals(2, run("train", "--model", "mlp", "--level", "L3"));
+        assertTrue(err.toString().contains("--epochs"), err.toString());
+    }
+
+    @Test
+    void badValuesAreUsageErrorsWithTheAllowedValues() {
+        assertEquals(2, run("train", "--model", "vgg", "--level", "L3", "--epochs", "1"));
+        assertTrue(err.toString().contains("allowed: mlp, lenet, resnet18"), err.toString());
+        assertEquals(2, run("train", "--model", "mlp", "--level", "L7", "--epochs", "1"));
+        assertTrue(err.toString().contains("plain, L0, L1, L2, L3, L4, L5, auto"), err.toString());
+        assertEquals(2, run("train", "--dataset", "cifar10", "--model", "mlp", "--level", "L3", "--epochs", "1"));
+        assertEquals(2, run("train", "--model", "mlp", "--level", "L3", "--epochs", "0"));
+        assertEquals(2, run("train", "--model", "mlp", "--level", "L3", "--epochs", "x"));
+        assertEquals(2, run("benchmark", "--model", "resnet101", "--batch", "8"));
+        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8,0"));
+        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8", "--levels", "plain,L9"));
+        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8", "--iterations", "0"));
+        assertEquals(2, run("data", "--source", "ftp"));
+    }
+
+    @Test
+    void memoryBudgetIsParsedAndChecked() {
+        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8", "--find-max-batch"));
+        assertTrue(err.toString().contains("--find-max-batch needs --memory-budget"), err.toString());
+        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8", "--memory-budget", "4GiB"));
+        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8", "--find-max-batch",
+                "--memory-budget", "4 gigs"));
+        assertTrue(err.toString().contains("Invalid size '4 gigs'"), err.toString());
+    }
+
+    @Test
+    void plainBenchmarkInThisJvmPrintsOneJsonLinePerConfiguration() {
+        assertEquals(0, run("benchmark", "--model", "mlp", "--batch", "8,16", "--levels", "plain",
+                "--iterations", "2", "--warmup", "1", "--json", "--no-fresh-jvm"), err.toString());
+        String[] lines = out.toString().strip().split("\n");
+        assertEquals(2, lines.length, out.toString());
+        Map<String, Object> first = JsonLineParser.parse(lines[0]);
+        assertEquals("mlp", first.get("model"));
+        assertEquals("plain", first.get("level"));
+        assertEquals(8L, first.get("batch"));
+        for (String key : new String[] {"activation_mb", "peak_mb", "ips", "bits_avg"}) {
+            assertTrue(first.containsKey(key), key);
+        }
+        assertEquals(false, first.get("fresh_jvm"));
+    }
+
+    @Test
+    void engineLevelsFailWithExitCodeOneAndTheReason() {
+        assertEquals(1, run("benchmark", "--model", "mlp", "--batch", "4", "--levels", "L3",
+                "--iterations", "1", "--warmup", "0", "--json", "--no-fresh-jvm"));
+        Map<String, Object> line = JsonLineParser.parse(out.toString().strip());
+        assertTrue(((String) line.get("error")).startsWith("engine not wired"), out.toString());
+    }
+}
