@@ -160,11 +160,11 @@ public final class ActivationStore {
     }
 
     private int groupSizeFor(NDArray x) {
+        long features = PackedLayout.featuresPerSample(x.getShape());
         if (config.isPerGroup()) {
-            return config.getGroupSize();
+            return GroupSizes.choose(features, config.getGroupSize());
         }
         // One range per sample: a group as large as a sample, rounded up to the packing unit.
-        long features = PackedLayout.featuresPerSample(x.getShape());
         long size = Math.max(32, (features + 31) / 32 * 32);
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("sample of " + features + " features is too large for per-sample ranges");

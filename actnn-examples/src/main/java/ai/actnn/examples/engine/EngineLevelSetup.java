@@ -1,23 +1,22 @@
 package ai.actnn.examples.engine;
 
+import ai.actnn.ActNN;
+import ai.actnn.QModule;
+import ai.actnn.config.ActNNConfig;
+import ai.actnn.engine.ActNNTrainer;
+import ai.actnn.engine.CompressionState;
+import ai.actnn.engine.StepStatistics;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
 
+import java.util.OptionalDouble;
+
 /**
  * The level setup that the CLI uses: plain DJL for {@code "plain"}, the ActNN engine for every other
- * level.
- *
- * <p>Wiring the engine in means replacing the body of {@link #newTrainer} for ActNN levels with:
- *
- * <pre>{@code
- * ActNN.setOptimizationLevel(level);
- * model.setBlock(QModule.convert(block));
- * return ActNN.newTrainer(model, config);
- * }</pre>
- *
- * and, if the engine reports it, overriding {@link #averageBits(Trainer)}.
+ * level. Each ActNN trainer gets its own copy of the global configuration (so the environment's
+ * settings apply) at the requested level, so levels compared in one run do not disturb each other.
  */
 public final class EngineLevelSetup implements LevelSetup {
 
@@ -38,7 +37,25 @@ public final class EngineLevelSetup implements LevelSetup {
         if (Levels.isPlain(level)) {
             return plain.newTrainer(level, block, model, config);
         }
-        throw new IllegalStateException("engine not wired: level " + level
-                + " needs the ActNN engine (only level plain runs in this build)");
+        ActNNConfig levelConfig = ActNN.config().copy().setLevel(level);
+        model.setBlock(QModule.convert(block));
+        return new ActNNTrainer(model, config, new CompressionState(() -> levelConfig));
+    }
+
+    /**
+     * Returns the average stored bits per saved element of the trainer's last step.
+     *
+     * @param trainer the trainer
+     * @return the average bits, or empty for plain DJL trainers
+     */
+    @Override
+    public OptionalDouble averageBits(Trainer trainer) {
+        if (trainer instanceof ActNNTrainer) {
+            StepStatistics last = ((ActNNTrainer) trainer).getCompression().lastStep();
+            if (last != null && !Double.isNaN(last.averageBits())) {
+                return OptionalDouble.of(last.averageBits());
+            }
+        }
+        return OptionalDouble.empty();
     }
 }

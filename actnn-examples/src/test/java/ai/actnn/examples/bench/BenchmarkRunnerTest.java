@@ -42,11 +42,12 @@ class BenchmarkRunnerTest {
     }
 
     @Test
-    void engineLevelsFailClearlyUntilWired() {
-        BenchmarkConfig config = new BenchmarkConfig("mlp", "L3", 8, 28, 1, 10, 1, 0, 1);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new BenchmarkRunner(new EngineLevelSetup(), QUIET).run(config));
-        assertTrue(e.getMessage().startsWith("engine not wired"), e.getMessage());
+    void engineLevelsRunAndReportTheirBits() {
+        BenchmarkConfig config = new BenchmarkConfig("mlp", "L2", 8, 28, 1, 10, 2, 1, 1);
+        BenchmarkResult r = new BenchmarkRunner(new EngineLevelSetup(), QUIET).run(config);
+        assertEquals("L2", r.level());
+        // 4-bit codes plus the per-group records (and no padding: 784 features use groups of 112).
+        assertTrue(r.bitsAvg() > 4 && r.bitsAvg() < 4.5, "bits per element " + r.bitsAvg());
     }
 
     @Test

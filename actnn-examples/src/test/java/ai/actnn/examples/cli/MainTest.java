@@ -98,10 +98,18 @@ class MainTest {
     }
 
     @Test
-    void engineLevelsFailWithExitCodeOneAndTheReason() {
-        assertEquals(1, run("benchmark", "--model", "mlp", "--batch", "4", "--levels", "L3",
-                "--iterations", "1", "--warmup", "0", "--json", "--no-fresh-jvm"));
-        Map<String, Object> line = JsonLineParser.parse(out.toString().strip());
-        assertTrue(((String) line.get("error")).startsWith("engine not wired"), out.toString());
+    void compressedLevelsReportLessActivationMemoryAndTheirBits() {
+        assertEquals(0, run("benchmark", "--model", "lenet", "--batch", "64", "--levels", "plain,L3",
+                "--iterations", "3", "--warmup", "2", "--json", "--no-fresh-jvm"), err.toString());
+        String[] lines = out.toString().strip().split("\n");
+        assertEquals(2, lines.length, out.toString());
+        Map<String, Object> plain = JsonLineParser.parse(lines[0]);
+        Map<String, Object> l3 = JsonLineParser.parse(lines[1]);
+        assertEquals("L3", l3.get("level"));
+        double bits = ((Number) l3.get("bits_avg")).doubleValue();
+        assertTrue(bits > 1 && bits < 3, "L3 stores about 2 bits per element: " + bits);
+        double plainMb = ((Number) plain.get("activation_mb")).doubleValue();
+        double l3Mb = ((Number) l3.get("activation_mb")).doubleValue();
+        assertTrue(l3Mb < plainMb / 3, "activation MB: plain " + plainMb + ", L3 " + l3Mb);
     }
 }
