@@ -4,6 +4,7 @@ import ai.actnn.layers.JoinKind;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -27,10 +28,35 @@ final class FunctionProbe {
     enum Unary {
         IDENTITY,
         RELU,
+        GELU,
+        /** {@code x * sigmoid(beta * x)}; the parameter is beta. */
+        SWISH,
+        TANH,
+        SIGMOID,
+        /** A softmax; the parameter is the axis. */
+        SOFTMAX,
         UNKNOWN
     }
 
+    /** A verdict: what the block computes and its parameter (swish's beta, softmax's axis). */
+    static final class Verdict {
+        final Unary kind;
+        final float parameter;
+
+        Verdict(Unary kind, float parameter) {
+            this.kind = kind;
+            this.parameter = parameter;
+        }
+
+        static final Verdict UNKNOWN = new Verdict(Unary.UNKNOWN, 0);
+
+        boolean sameAs(Verdict o) {
+            return kind == o.kind && Float.compare(parameter, o.parameter) == 0;
+        }
+    }
+
     private static final Shape[] PROBES = {new Shape(2, 3, 5, 7), new Shape(3, 4)};
+    private static final int[] SOFTMAX_AXES = {-1, 1};
 
     private FunctionProbe() {}
 
@@ -40,32 +66,60 @@ final class FunctionProbe {
      * @param block the block (run in inference mode on the probes)
      * @return what it computes
      */
-    static Unary classify(Block block) {
-        Unary verdict = null;
+    static Verdict classify(Block block) {
+        Verdict verdict = null;
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
             for (Shape shape : PROBES) {
                 NDArray x = manager.randomNormal(shape);
-                NDList in = new NDList(x);
-                NDList out = block.forward(ps, in, false, null);
-                Unary v = Unary.UNKNOWN;
-                if (out.size() == 1) {
-                    NDArray y = out.get(0);
-                    if (y == x || same(y, x)) {
-                        v = Unary.IDENTITY;
-                    } else if (same(y, x.getNDArrayInternal().relu())) {
-                        v = Unary.RELU;
-                    }
-                }
-                if (verdict != null && verdict != v) {
-                    return Unary.UNKNOWN;
+                // One element at exactly 1 reveals swish's beta: y(1) = sigmoid(beta).
+                x.set(new ai.djl.ndarray.index.NDIndex(0), 1f);
+                NDList out = block.forward(ps, new NDList(x), false, null);
+                Verdict v = out.size() == 1 ? match(x, out.get(0)) : Verdict.UNKNOWN;
+                if (verdict != null && !verdict.sameAs(v)) {
+                    return Verdict.UNKNOWN;
                 }
                 verdict = v;
             }
             return verdict;
         } catch (RuntimeException e) {
-            return Unary.UNKNOWN;
+            return Verdict.UNKNOWN;
         }
+    }
+
+    private static Verdict match(NDArray x, NDArray y) {
+        if (y == x || same(y, x)) {
+            return new Verdict(Unary.IDENTITY, 0);
+        }
+        NDArrayEx ex = x.getNDArrayInternal();
+        if (same(y, ex.relu())) {
+            return new Verdict(Unary.RELU, 0);
+        }
+        if (close(y, ex.gelu())) {
+            return new Verdict(Unary.GELU, 0);
+        }
+        if (close(y, ex.tanh())) {
+            return new Verdict(Unary.TANH, 0);
+        }
+        if (close(y, ex.sigmoid())) {
+            return new Verdict(Unary.SIGMOID, 0);
+        }
+        for (int axis : SOFTMAX_AXES) {
+            if (close(y, x.softmax(axis))) {
+                return new Verdict(Unary.SOFTMAX, axis);
+            }
+        }
+        if (y.getShape().equals(x.getShape())) {
+            double atOne = y.toFloatArray()[0];
+            if (atOne > 0 && atOne < 1) {
+                float beta = (float) Math.log(atOne / (1 - atOne));
+                if (Float.isFinite(beta) && close(y, ai.djl.nn.Activation.swish(x, beta))) {
+                    // Round away the probe's noise so equal betas compare equal.
+                    return new Verdict(Unary.SWISH, Math.round(beta * 1e4f) / 1e4f);
+                }
+            }
+        }
+        return Verdict.UNKNOWN;
     }
 
     /**
@@ -117,6 +171,8 @@ final class FunctionProbe {
     }
 
     private static boolean close(NDArray a, NDArray b) {
-        return a.getShape().equals(b.getShape()) && a.allClose(b, 1e-5, 1e-6, false);
+        return a.getShape().equals(b.getShape())
+                && a.getDataType() == b.getDataType()
+                && a.allClose(b, 1e-5, 1e-6, false);
     }
 }
