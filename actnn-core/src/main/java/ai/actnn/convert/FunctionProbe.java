@@ -49,10 +49,6 @@ final class FunctionProbe {
         }
 
         static final Verdict UNKNOWN = new Verdict(Unary.UNKNOWN, 0);
-
-        boolean sameAs(Verdict o) {
-            return kind == o.kind && Float.compare(parameter, o.parameter) == 0;
-        }
     }
 
     private static final Shape[] PROBES = {new Shape(2, 3, 5, 7), new Shape(3, 4)};
@@ -67,59 +63,79 @@ final class FunctionProbe {
      * @return what it computes
      */
     static Verdict classify(Block block) {
-        Verdict verdict = null;
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
+            List<NDArray> xs = new ArrayList<>(PROBES.length);
+            List<NDArray> ys = new ArrayList<>(PROBES.length);
             for (Shape shape : PROBES) {
                 NDArray x = manager.randomNormal(shape);
-                // One element at exactly 1 reveals swish's beta: y(1) = sigmoid(beta).
+                // Elements at exactly 1 reveal swish's beta: y(1) = sigmoid(beta).
                 x.set(new ai.djl.ndarray.index.NDIndex(0), 1f);
                 NDList out = block.forward(ps, new NDList(x), false, null);
-                Verdict v = out.size() == 1 ? match(x, out.get(0)) : Verdict.UNKNOWN;
-                if (verdict != null && !verdict.sameAs(v)) {
+                if (out.size() != 1) {
                     return Verdict.UNKNOWN;
                 }
-                verdict = v;
+                xs.add(x);
+                ys.add(out.get(0));
             }
-            return verdict;
+            // Every candidate must match on every probe (a softmax over axis 1 equals one over
+            // the last axis on a matrix, not on a 4-D probe).
+            for (Verdict candidate : candidates(xs.get(0), ys.get(0))) {
+                boolean all = true;
+                for (int i = 0; i < xs.size() && all; i++) {
+                    all = matches(candidate, xs.get(i), ys.get(i));
+                }
+                if (all) {
+                    return candidate;
+                }
+            }
+            return Verdict.UNKNOWN;
         } catch (RuntimeException e) {
             return Verdict.UNKNOWN;
         }
     }
 
-    private static Verdict match(NDArray x, NDArray y) {
-        if (y == x || same(y, x)) {
-            return new Verdict(Unary.IDENTITY, 0);
-        }
-        NDArrayEx ex = x.getNDArrayInternal();
-        if (same(y, ex.relu())) {
-            return new Verdict(Unary.RELU, 0);
-        }
-        if (close(y, ex.gelu())) {
-            return new Verdict(Unary.GELU, 0);
-        }
-        if (close(y, ex.tanh())) {
-            return new Verdict(Unary.TANH, 0);
-        }
-        if (close(y, ex.sigmoid())) {
-            return new Verdict(Unary.SIGMOID, 0);
+    private static List<Verdict> candidates(NDArray x, NDArray y) {
+        List<Verdict> out = new ArrayList<>();
+        for (Unary kind : new Unary[] {Unary.IDENTITY, Unary.RELU, Unary.GELU, Unary.TANH, Unary.SIGMOID}) {
+            out.add(new Verdict(kind, 0));
         }
         for (int axis : SOFTMAX_AXES) {
-            if (close(y, x.softmax(axis))) {
-                return new Verdict(Unary.SOFTMAX, axis);
-            }
+            out.add(new Verdict(Unary.SOFTMAX, axis));
         }
         if (y.getShape().equals(x.getShape())) {
             double atOne = y.toFloatArray()[0];
             if (atOne > 0 && atOne < 1) {
-                float beta = (float) Math.log(atOne / (1 - atOne));
-                if (Float.isFinite(beta) && close(y, ai.djl.nn.Activation.swish(x, beta))) {
-                    // Round away the probe's noise so equal betas compare equal.
-                    return new Verdict(Unary.SWISH, Math.round(beta * 1e4f) / 1e4f);
+                // Rounded away from the probe's noise so that beta 1 is exactly 1.
+                float beta = Math.round((float) Math.log(atOne / (1 - atOne)) * 1e4f) / 1e4f;
+                if (Float.isFinite(beta)) {
+                    out.add(new Verdict(Unary.SWISH, beta));
                 }
             }
         }
-        return Verdict.UNKNOWN;
+        return out;
+    }
+
+    private static boolean matches(Verdict v, NDArray x, NDArray y) {
+        NDArrayEx ex = x.getNDArrayInternal();
+        switch (v.kind) {
+            case IDENTITY:
+                return y == x || same(y, x);
+            case RELU:
+                return same(y, ex.relu());
+            case GELU:
+                return close(y, ex.gelu());
+            case TANH:
+                return close(y, ex.tanh());
+            case SIGMOID:
+                return close(y, ex.sigmoid());
+            case SOFTMAX:
+                return close(y, x.softmax((int) v.parameter));
+            case SWISH:
+                return close(y, ai.djl.nn.Activation.swish(x, v.parameter), 1e-4);
+            default:
+                return false;
+        }
     }
 
     /**
@@ -171,8 +187,12 @@ final class FunctionProbe {
     }
 
     private static boolean close(NDArray a, NDArray b) {
+        return close(a, b, 1e-5);
+    }
+
+    private static boolean close(NDArray a, NDArray b, double rtol) {
         return a.getShape().equals(b.getShape())
                 && a.getDataType() == b.getDataType()
-                && a.allClose(b, 1e-5, 1e-6, false);
+                && a.allClose(b, rtol, 1e-6, false);
     }
 }

@@ -96,6 +96,20 @@ public final class ActivationStore {
     }
 
     /**
+     * Counts data that an op saved outside the store (1-bit masks, few-bit codes) in this step's
+     * statistics, so that {@link #storedBytes()} and {@link #averageBits()} cover everything
+     * kept for backward.
+     *
+     * @param bytes the bytes kept
+     * @param elements the elements of the activation they stand for
+     */
+    public void countExternal(long bytes, long elements) {
+        storedBytes += bytes;
+        storedElements += elements;
+        storedBits += bytes * 8.0;
+    }
+
+    /**
      * Returns whether this step recomputes element-wise outputs instead of saving them.
      *
      * @return the configuration's recompute flag

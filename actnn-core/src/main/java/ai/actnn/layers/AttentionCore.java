@@ -106,6 +106,7 @@ final class AttentionCore {
             NDArray dropped = probs;
             if (dropoutRate > 0) {
                 keep = backend.randomKeepMask(probs.getShape(), dropoutRate, tape.store().nextKey(), tape.getManager());
+                tape.store().countExternal(keep.byteSize(), probs.size());
                 dropped = backend.applyMask(probs, keep, keepScale, probs.getManager());
             }
             try (NDArray vh = dims.heads(v, dims.from); NDArray o = dropped.matMul(vh)) {

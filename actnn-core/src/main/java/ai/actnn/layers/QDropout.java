@@ -59,6 +59,7 @@ public final class QDropout extends QLayer {
         QuantizerBackend backend = tape.store().backendFor(x);
         float scale = rate >= 1 ? 0f : 1f / (1f - rate);
         PackedMask mask = backend.randomKeepMask(x.getShape(), rate, tape.store().nextKey(), tape.getManager());
+        tape.store().countExternal(mask.byteSize(), x.size());
         NDList out;
         try (GradMode off = GradMode.disabled()) {
             out = new NDList(backend.applyMask(x, mask, scale, x.getManager()));

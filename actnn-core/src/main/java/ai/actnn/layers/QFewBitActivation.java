@@ -109,6 +109,7 @@ public abstract class QFewBitActivation extends QLayer {
             try (NDArray boundaries = x.getManager().create(table.boundaries())) {
                 codes = NativeOps.packCodes(x, boundaries, codeScale(), bits, tape.getManager());
             }
+            store.countExternal(codes.size(), x.size());
             op = new CodeOp(codes, table);
         }
         tape.record(op, inputs, out);

@@ -80,7 +80,7 @@ public final class QLayerNorm extends QLayer {
     private static NDArray normalize(NDArray x, NDArray mean, NDArray rstd, NDArray gamma, NDArray beta) {
         NDArray y = x.sub(mean);
         y.muli(rstd).muli(gamma).addi(beta);
-        return y;
+        return RecordedOps.asTypeOf(y, x);
     }
 
     /** The recorded backward of one call. */

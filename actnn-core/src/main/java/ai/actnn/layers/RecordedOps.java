@@ -69,6 +69,23 @@ final class RecordedOps {
     }
 
     /**
+     * Returns {@code y} in {@code like}'s data type (fp32 statistics promote fp16 activations),
+     * closing {@code y} if it had to be converted.
+     *
+     * @param y an array
+     * @param like the array whose type to take
+     * @return y, or a converted copy
+     */
+    static NDArray asTypeOf(NDArray y, NDArray like) {
+        if (y.getDataType() == like.getDataType()) {
+            return y;
+        }
+        NDArray converted = y.toType(like.getDataType(), false);
+        y.close();
+        return converted;
+    }
+
+    /**
      * Sums a gradient down to an input's shape (undoing broadcasting).
      *
      * @param grad the gradient of the broadcast result
