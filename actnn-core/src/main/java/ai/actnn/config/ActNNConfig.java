@@ -50,6 +50,7 @@ public final class ActNNConfig {
     private BackendChoice backend;
     private double errorBound;
     private int autoInterval;
+    private boolean recompute;
 
     /** Creates a configuration at level L3, ActNN's default. */
     public ActNNConfig() {
@@ -79,6 +80,7 @@ public final class ActNNConfig {
             backend = o.backend;
             errorBound = o.errorBound;
             autoInterval = o.autoInterval;
+            recompute = o.recompute;
         }
     }
 
@@ -97,7 +99,8 @@ public final class ActNNConfig {
      * {@code ACTNN_LEVEL}, {@code actnn.bits} / {@code ACTNN_BITS} (comma-separated),
      * {@code actnn.groupSize} / {@code ACTNN_GROUP_SIZE}, {@code actnn.seed} / {@code
      * ACTNN_SEED}, {@code actnn.backend} / {@code ACTNN_BACKEND}, {@code actnn.stochastic} /
-     * {@code ACTNN_STOCHASTIC}, {@code actnn.errorBound} / {@code ACTNN_ERROR_BOUND}.
+     * {@code ACTNN_STOCHASTIC}, {@code actnn.errorBound} / {@code ACTNN_ERROR_BOUND}, {@code actnn.recompute} / {@code
+     * ACTNN_RECOMPUTE}.
      *
      * @return the configuration
      * @throws IllegalArgumentException if a value is invalid; the message names the variable
@@ -123,6 +126,7 @@ public final class ActNNConfig {
         Setting.BACKEND.apply(config, properties, environment, v -> config.setBackend(BackendChoice.parse(v)));
         Setting.STOCHASTIC.apply(config, properties, environment, v -> config.setStochastic(parseBoolean(v)));
         Setting.ERROR_BOUND.apply(config, properties, environment, v -> config.setErrorBound(Double.parseDouble(v.trim())));
+        Setting.RECOMPUTE.apply(config, properties, environment, v -> config.setRecompute(parseBoolean(v)));
         return config;
     }
 
@@ -134,7 +138,8 @@ public final class ActNNConfig {
         SEED("actnn.seed", "ACTNN_SEED"),
         BACKEND("actnn.backend", "ACTNN_BACKEND"),
         STOCHASTIC("actnn.stochastic", "ACTNN_STOCHASTIC"),
-        ERROR_BOUND("actnn.errorBound", "ACTNN_ERROR_BOUND");
+        ERROR_BOUND("actnn.errorBound", "ACTNN_ERROR_BOUND"),
+        RECOMPUTE("actnn.recompute", "ACTNN_RECOMPUTE");
 
         private final String property;
         private final String variable;
@@ -194,7 +199,7 @@ public final class ActNNConfig {
 
     /**
      * Resets every level-controlled field, then applies the preset of {@code level}. The seed, the
-     * backend choice and the error bound are not level-controlled and stay as they are.
+     * backend choice, the error bound and {@link #isRecompute() recomputation} are not level-controlled and stay as they are.
      *
      * @param level the level
      * @return this configuration
@@ -701,6 +706,35 @@ public final class ActNNConfig {
     }
 
     /**
+     * Returns whether cheap element-wise ops are recomputed in backward instead of keeping their
+     * outputs (compression plus checkpointing, see {@link #setRecompute}).
+     *
+     * @return whether recomputation is on (default false)
+     */
+    public synchronized boolean isRecompute() {
+        return recompute;
+    }
+
+    /**
+     * Turns recomputation on or off. When on, the output of a cheap element-wise op (GELU, SiLU,
+     * batch or layer normalisation) is not saved by the layer that consumes it: that layer's
+     * saved input is recomputed in backward from the compressed input of the element-wise op,
+     * which that op saves anyway. In a transformer's feed-forward block {@code Linear -> GELU ->
+     * Linear}, for example, only the GELU input is kept (compressed); the second Linear's input
+     * is recomputed from it. This keeps one compressed tensor per element-wise segment, for one
+     * element-wise op more per segment in backward. Independent of the level; at L0 it changes
+     * nothing but memory (recomputed inputs are exact). Not level-controlled: {@link #setLevel}
+     * keeps it.
+     *
+     * @param value whether to recompute
+     * @return this configuration
+     */
+    public synchronized ActNNConfig setRecompute(boolean value) {
+        recompute = value;
+        return this;
+    }
+
+    /**
      * Checks a group size.
      *
      * @param size the value
@@ -746,6 +780,7 @@ public final class ActNNConfig {
                 + seed
                 + ", backend="
                 + backend
+                + (recompute ? ", recompute=true" : "")
                 + (level == OptimizationLevel.AUTO ? ", errorBound=" + errorBound + ", interval=" + autoInterval : "")
                 + '}';
     }

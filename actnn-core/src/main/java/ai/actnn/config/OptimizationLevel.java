@@ -19,6 +19,14 @@ import java.util.stream.Collectors;
  *   <tr><td>L5</td><td>L4 + allocator tuning (GPU only)</td></tr>
  *   <tr><td>auto</td><td>per-layer bits from an error bound on the gradient (AC-GC)</td></tr>
  * </table>
+ *
+ * <p>Every level applies to every saved tensor of the converted layers: convolutions, linear
+ * layers, normalisations, attention (Q, K, V and the softmax output), and GELU/SiLU (a few-bit
+ * code of the input region), tanh, sigmoid and softmax (their quantized output). Orthogonal to
+ * the level, {@link ActNNConfig#setRecompute(boolean)} (default off) recomputes the outputs of
+ * cheap element-wise ops (activations, normalisations) in backward from their compressed inputs
+ * instead of keeping them for the next layer: compression plus checkpointing, one compressed
+ * tensor per element-wise segment.
  */
 public enum OptimizationLevel {
     /** No compression. */

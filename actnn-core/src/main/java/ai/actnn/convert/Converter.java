@@ -7,7 +7,17 @@ import ai.actnn.layers.QConv1dTranspose;
 import ai.actnn.layers.QConv2d;
 import ai.actnn.layers.QConv2dTranspose;
 import ai.actnn.layers.QConv3d;
+import ai.actnn.layers.QAttention;
+import ai.actnn.layers.QBertBlock;
 import ai.actnn.layers.QDropout;
+import ai.actnn.layers.QEmbedding;
+import ai.actnn.layers.QGelu;
+import ai.actnn.layers.QLayerNorm;
+import ai.actnn.layers.QSigmoid;
+import ai.actnn.layers.QSoftmax;
+import ai.actnn.layers.QSwish;
+import ai.actnn.layers.QTanh;
+import ai.actnn.layers.QTransformerEncoderBlock;
 import ai.actnn.layers.QGeneric;
 import ai.actnn.layers.QGlobalAvgPool;
 import ai.actnn.layers.QLayer;
@@ -28,7 +38,14 @@ import ai.djl.nn.convolutional.Conv1dTranspose;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.convolutional.Conv2dTranspose;
 import ai.djl.nn.convolutional.Conv3d;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.nn.transformer.BertBlock;
+import ai.djl.nn.transformer.IdEmbedding;
+import ai.djl.nn.transformer.ScaledDotProductAttentionBlock;
+import ai.djl.nn.transformer.TransformerEncoderBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 
@@ -46,7 +63,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Rewrites a DJL block tree with Q-layers: recursively through {@link SequentialBlock}s, {@link
  * ParallelBlock}s (with their joins recognised) and other composite blocks, replacing every
- * leaf block by its Q-layer, or by {@link QGeneric} when it has none.
+ * leaf block by its Q-layer, or by {@link QGeneric} when it has none. Activation lambdas (ReLU,
+ * GELU, swish/SiLU, tanh, sigmoid, softmax) are recognised by probing them, or by DJL's names.
+ * DJL's transformer blocks (BERT, encoder, attention) get dedicated Q-composites.
  *
  * <p>DJL's containers are rebuilt as Q-containers (the originals are left untouched). Other
  * composite blocks are converted in place: each child is replaced in the block's child list and
@@ -98,6 +117,10 @@ public final class Converter {
             JoinKind kind = FunctionProbe.classifyJoin(join, branches.size());
             return count(new QParallel(par, join, kind, branches));
         }
+        Block transformer = transformer(block);
+        if (transformer != null) {
+            return count(transformer);
+        }
         Block leaf = leaf(block);
         if (leaf != null) {
             return count(leaf);
@@ -106,6 +129,38 @@ public final class Converter {
             return composite(block);
         }
         return count(new QGeneric(block));
+    }
+
+    /**
+     * DJL's transformer blocks compute arithmetic between children held in concretely typed
+     * fields, so they cannot be converted in place: each has a dedicated Q-composite.
+     */
+    private Block transformer(Block block) {
+        if (block instanceof TransformerEncoderBlock) {
+            return encoder((TransformerEncoderBlock) block);
+        }
+        if (block instanceof ScaledDotProductAttentionBlock) {
+            return new QAttention((ScaledDotProductAttentionBlock) block);
+        }
+        if (block instanceof BertBlock) {
+            BertBlock bert = (BertBlock) block;
+            List<?> blocks = BlockIntrospection.read(bert, BertBlock.class, "transformerEncoderBlocks", List.class);
+            List<QTransformerEncoderBlock> encoders = new ArrayList<>(blocks.size());
+            for (Object b : blocks) {
+                encoders.add(count(encoder((TransformerEncoderBlock) b)));
+            }
+            return new QBertBlock(bert, encoders);
+        }
+        return null;
+    }
+
+    private QTransformerEncoderBlock encoder(TransformerEncoderBlock block) {
+        ScaledDotProductAttentionBlock attention =
+                BlockIntrospection.read(
+                        block, TransformerEncoderBlock.class, "selfAttentionBlock", ScaledDotProductAttentionBlock.class);
+        Block feedForward =
+                BlockIntrospection.read(block, TransformerEncoderBlock.class, "pointWisefullyConnected", Block.class);
+        return new QTransformerEncoderBlock(block, count(new QAttention(attention)), rewrite(feedForward));
     }
 
     private Block leaf(Block block) {
@@ -127,6 +182,12 @@ public final class Converter {
             return new QDropout((Dropout) block);
         } else if (block instanceof LambdaBlock) {
             return lambda((LambdaBlock) block);
+        } else if (block instanceof LayerNorm) {
+            return new QLayerNorm((LayerNorm) block);
+        } else if (block instanceof IdEmbedding) {
+            return new QEmbedding((IdEmbedding) block);
+        } else if (block instanceof Embedding) {
+            return embedding((Embedding<?>) block);
         }
         return null;
     }
@@ -153,14 +214,55 @@ public final class Converter {
         if (!block.getParameters().isEmpty()) {
             return new QGeneric(block);
         }
-        switch (FunctionProbe.classify(block)) {
+        FunctionProbe.Verdict verdict = FunctionProbe.classify(block);
+        FunctionProbe.Unary kind = verdict.kind;
+        if (kind == FunctionProbe.Unary.UNKNOWN) {
+            // DJL's own activation factories, when probing failed (e.g. shape-specific lambdas).
+            kind = byDjlName(block.getName());
+        }
+        switch (kind) {
             case IDENTITY:
                 return block;
             case RELU:
                 return new QReLU(block);
+            case GELU:
+                return new QGelu(block);
+            case SWISH:
+                return new QSwish(block, verdict.parameter);
+            case TANH:
+                return new QTanh(block);
+            case SIGMOID:
+                return new QSigmoid(block);
+            case SOFTMAX:
+                return new QSoftmax(block, (int) verdict.parameter);
             default:
                 return new QGeneric(block);
         }
+    }
+
+    private static FunctionProbe.Unary byDjlName(String name) {
+        switch (name) {
+            case "GELU":
+                return FunctionProbe.Unary.GELU;
+            case "Tanh":
+                return FunctionProbe.Unary.TANH;
+            case "sigmoid":
+                return FunctionProbe.Unary.SIGMOID;
+            default:
+                return FunctionProbe.Unary.UNKNOWN;
+        }
+    }
+
+    private static Block embedding(Embedding<?> block) {
+        SparseFormat format = BlockIntrospection.read(block, Embedding.class, "sparseFormat", SparseFormat.class);
+        if (format != SparseFormat.DENSE) {
+            logger.info(
+                    "{} has sparse gradients ({}): it is recomputed from its indices instead",
+                    block.getClass().getSimpleName(),
+                    format);
+            return new QGeneric(block);
+        }
+        return new QEmbedding(block);
     }
 
     private static Block orGeneric(Block recognised, LambdaBlock block) {
@@ -250,7 +352,7 @@ public final class Converter {
         }
     }
 
-    private Block count(Block block) {
+    private <B extends Block> B count(B block) {
         String name =
                 block instanceof QLayer
                         ? ((QLayer) block).displayName()

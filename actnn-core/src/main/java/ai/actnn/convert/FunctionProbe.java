@@ -4,6 +4,7 @@ import ai.actnn.layers.JoinKind;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -27,10 +28,31 @@ final class FunctionProbe {
     enum Unary {
         IDENTITY,
         RELU,
+        GELU,
+        /** {@code x * sigmoid(beta * x)}; the parameter is beta. */
+        SWISH,
+        TANH,
+        SIGMOID,
+        /** A softmax; the parameter is the axis. */
+        SOFTMAX,
         UNKNOWN
     }
 
+    /** A verdict: what the block computes and its parameter (swish's beta, softmax's axis). */
+    static final class Verdict {
+        final Unary kind;
+        final float parameter;
+
+        Verdict(Unary kind, float parameter) {
+            this.kind = kind;
+            this.parameter = parameter;
+        }
+
+        static final Verdict UNKNOWN = new Verdict(Unary.UNKNOWN, 0);
+    }
+
     private static final Shape[] PROBES = {new Shape(2, 3, 5, 7), new Shape(3, 4)};
+    private static final int[] SOFTMAX_AXES = {-1, 1};
 
     private FunctionProbe() {}
 
@@ -40,31 +62,79 @@ final class FunctionProbe {
      * @param block the block (run in inference mode on the probes)
      * @return what it computes
      */
-    static Unary classify(Block block) {
-        Unary verdict = null;
+    static Verdict classify(Block block) {
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
+            List<NDArray> xs = new ArrayList<>(PROBES.length);
+            List<NDArray> ys = new ArrayList<>(PROBES.length);
             for (Shape shape : PROBES) {
                 NDArray x = manager.randomNormal(shape);
-                NDList in = new NDList(x);
-                NDList out = block.forward(ps, in, false, null);
-                Unary v = Unary.UNKNOWN;
-                if (out.size() == 1) {
-                    NDArray y = out.get(0);
-                    if (y == x || same(y, x)) {
-                        v = Unary.IDENTITY;
-                    } else if (same(y, x.getNDArrayInternal().relu())) {
-                        v = Unary.RELU;
-                    }
+                // Elements at exactly 1 reveal swish's beta: y(1) = sigmoid(beta).
+                x.set(new ai.djl.ndarray.index.NDIndex(0), 1f);
+                NDList out = block.forward(ps, new NDList(x), false, null);
+                if (out.size() != 1) {
+                    return Verdict.UNKNOWN;
                 }
-                if (verdict != null && verdict != v) {
-                    return Unary.UNKNOWN;
-                }
-                verdict = v;
+                xs.add(x);
+                ys.add(out.get(0));
             }
-            return verdict;
+            // Every candidate must match on every probe (a softmax over axis 1 equals one over
+            // the last axis on a matrix, not on a 4-D probe).
+            for (Verdict candidate : candidates(xs.get(0), ys.get(0))) {
+                boolean all = true;
+                for (int i = 0; i < xs.size() && all; i++) {
+                    all = matches(candidate, xs.get(i), ys.get(i));
+                }
+                if (all) {
+                    return candidate;
+                }
+            }
+            return Verdict.UNKNOWN;
         } catch (RuntimeException e) {
-            return Unary.UNKNOWN;
+            return Verdict.UNKNOWN;
+        }
+    }
+
+    private static List<Verdict> candidates(NDArray x, NDArray y) {
+        List<Verdict> out = new ArrayList<>();
+        for (Unary kind : new Unary[] {Unary.IDENTITY, Unary.RELU, Unary.GELU, Unary.TANH, Unary.SIGMOID}) {
+            out.add(new Verdict(kind, 0));
+        }
+        for (int axis : SOFTMAX_AXES) {
+            out.add(new Verdict(Unary.SOFTMAX, axis));
+        }
+        if (y.getShape().equals(x.getShape())) {
+            double atOne = y.toFloatArray()[0];
+            if (atOne > 0 && atOne < 1) {
+                // Rounded away from the probe's noise so that beta 1 is exactly 1.
+                float beta = Math.round((float) Math.log(atOne / (1 - atOne)) * 1e4f) / 1e4f;
+                if (Float.isFinite(beta)) {
+                    out.add(new Verdict(Unary.SWISH, beta));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean matches(Verdict v, NDArray x, NDArray y) {
+        NDArrayEx ex = x.getNDArrayInternal();
+        switch (v.kind) {
+            case IDENTITY:
+                return y == x || same(y, x);
+            case RELU:
+                return same(y, ex.relu());
+            case GELU:
+                return close(y, ex.gelu());
+            case TANH:
+                return close(y, ex.tanh());
+            case SIGMOID:
+                return close(y, ex.sigmoid());
+            case SOFTMAX:
+                return close(y, x.softmax((int) v.parameter));
+            case SWISH:
+                return close(y, ai.djl.nn.Activation.swish(x, v.parameter), 1e-4);
+            default:
+                return false;
         }
     }
 
@@ -117,6 +187,12 @@ final class FunctionProbe {
     }
 
     private static boolean close(NDArray a, NDArray b) {
-        return a.getShape().equals(b.getShape()) && a.allClose(b, 1e-5, 1e-6, false);
+        return close(a, b, 1e-5);
+    }
+
+    private static boolean close(NDArray a, NDArray b, double rtol) {
+        return a.getShape().equals(b.getShape())
+                && a.getDataType() == b.getDataType()
+                && a.allClose(b, rtol, 1e-6, false);
     }
 }

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Saves the activations of one step: decides, per the configuration and the bit policy, whether
@@ -31,6 +32,7 @@ public final class ActivationStore {
     private final NDManager manager;
     private final long stepKey;
     private final Map<NDArray, List<Cached>> cache = new IdentityHashMap<>();
+    private final Map<NDArray, Derivation> derivable = new IdentityHashMap<>();
     private long saves;
     private long storedBytes;
     private long storedElements;
@@ -59,7 +61,73 @@ public final class ActivationStore {
      * @return the saved activation (close it when backward is done with it)
      */
     public SavedActivation save(NDArray x, ActivationSite site) {
+        Derivation derivation = derivable.get(x);
+        if (derivation != null && !derivation.source.isReleased()) {
+            return new DerivedActivation(derivation.source.retain(), derivation.recompute);
+        }
         return save(x, site, compresses(x, site));
+    }
+
+    /**
+     * Declares that {@code output} need not be saved by the ops that consume it: its value can
+     * be recomputed in backward from {@code source} (an activation this store saved) by {@code
+     * recompute}, a cheap element-wise function. Later {@link #save} calls for {@code output}
+     * return a recomputed activation that holds no storage of its own. Call it only when the
+     * configuration {@linkplain ActNNConfig#isRecompute() recomputes}: otherwise consumers save
+     * {@code output} (compressed) as usual.
+     *
+     * <p>{@code recompute} runs during the consumers' backward, which the tape runs before the
+     * producer's (reverse order), so it may use arrays that the producer's recorded op owns.
+     *
+     * @param output the op's output
+     * @param source the op's saved input, as returned by {@link #save} of this store
+     * @param recompute from the restored source to the output; returns a new array and leaves
+     *     its argument open
+     * @throws IllegalArgumentException if {@code source} was not saved by this store
+     */
+    public void registerRecomputable(
+            NDArray output, SavedActivation source, UnaryOperator<NDArray> recompute) {
+        if (!(source instanceof SharedActivation)) {
+            throw new IllegalArgumentException(
+                    "a recomputed activation must derive from an activation saved by this store, got "
+                            + source.getClass().getSimpleName());
+        }
+        derivable.put(output, new Derivation((SharedActivation) source, recompute));
+    }
+
+    /**
+     * Counts data that an op saved outside the store (1-bit masks, few-bit codes) in this step's
+     * statistics, so that {@link #storedBytes()} and {@link #averageBits()} cover everything
+     * kept for backward.
+     *
+     * @param bytes the bytes kept
+     * @param elements the elements of the activation they stand for
+     */
+    public void countExternal(long bytes, long elements) {
+        storedBytes += bytes;
+        storedElements += elements;
+        storedBits += bytes * 8.0;
+    }
+
+    /**
+     * Returns whether this step recomputes element-wise outputs instead of saving them.
+     *
+     * @return the configuration's recompute flag
+     */
+    public boolean recomputes() {
+        return config.isRecompute();
+    }
+
+    /**
+     * Returns whether {@link #save} stores {@code x} compressed at this level (otherwise
+     * exactly): ops that have a cheaper exact or few-bit encoding use it to choose.
+     *
+     * @param x the activation
+     * @param site where it would be saved
+     * @return whether it would be quantized
+     */
+    public boolean quantizes(NDArray x, ActivationSite site) {
+        return compresses(x, site);
     }
 
     /**
@@ -235,6 +303,17 @@ public final class ActivationStore {
     /** Forgets the de-duplication cache (the saved activations stay with their users). */
     void clearCache() {
         cache.clear();
+        derivable.clear();
+    }
+
+    private static final class Derivation {
+        final SharedActivation source;
+        final UnaryOperator<NDArray> recompute;
+
+        Derivation(SharedActivation source, UnaryOperator<NDArray> recompute) {
+            this.source = source;
+            this.recompute = recompute;
+        }
     }
 
     private static final class Cached {

@@ -115,9 +115,34 @@ public final class QBatchNorm extends QLayer {
             }
         }
         SavedActivation saved = tape.store().save(x, site);
+        if (tape.store().recomputes() && virtualBatchSize == 0) {
+            NDArray mean = stats.get(0);
+            NDArray invstd = stats.get(1);
+            tape.store().registerRecomputable(y, saved, in -> normalize(in, mean, invstd, gamma, beta));
+        }
         NDList out = new NDList(y);
         tape.record(new Op(saved, gamma, beta, stats), inputs, out);
         return out;
+    }
+
+    /**
+     * The forward from the batch statistics, for recomputation: {@code (x - mean) * invstd *
+     * gamma + beta} with the per-channel vectors broadcast along the channel axis.
+     */
+    private NDArray normalize(NDArray x, NDArray mean, NDArray invstd, NDArray gamma, NDArray beta) {
+        int rank = x.getShape().dimension();
+        int channel = axis == -1 ? 1 : axis;
+        long[] shape = new long[rank];
+        java.util.Arrays.fill(shape, 1L);
+        shape[Math.min(channel, rank - 1)] = -1;
+        try (NDArray m = mean.reshape(shape);
+                NDArray s = invstd.reshape(shape);
+                NDArray g = gamma.reshape(shape);
+                NDArray b = beta.reshape(shape)) {
+            NDArray y = x.sub(m);
+            y.muli(s).muli(g).addi(b);
+            return RecordedOps.asTypeOf(y, x);
+        }
     }
 
     private NDArray[] splitGhost(NDArray x) {

@@ -15,8 +15,9 @@ import ai.djl.util.PairList;
 
 /**
  * DJL's {@link Dropout} that keeps its keep mask as one bit per element and applies the same
- * mask in forward and backward. The mask comes from the counter-based generator of the packed
- * format, so it is reproducible from the seed and identical on every backend.
+ * mask in forward and backward (at rate 0 it keeps nothing). The mask comes from the
+ * counter-based generator of the packed format, so it is reproducible from the seed and
+ * identical on every backend.
  */
 public final class QDropout extends QLayer {
 
@@ -49,9 +50,16 @@ public final class QDropout extends QLayer {
     protected NDList forwardRecorded(
             Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
+        if (rate == 0f) {
+            // Nothing is dropped: pass a new handle of the input through, keeping no mask.
+            NDList out = new NDList(x.stopGradient());
+            tape.record(new Op(null, null, 1f), inputs, out);
+            return out;
+        }
         QuantizerBackend backend = tape.store().backendFor(x);
         float scale = rate >= 1 ? 0f : 1f / (1f - rate);
         PackedMask mask = backend.randomKeepMask(x.getShape(), rate, tape.store().nextKey(), tape.getManager());
+        tape.store().countExternal(mask.byteSize(), x.size());
         NDList out;
         try (GradMode off = GradMode.disabled()) {
             out = new NDList(backend.applyMask(x, mask, scale, x.getManager()));
@@ -82,12 +90,15 @@ public final class QDropout extends QLayer {
             if (!ctx.needsInputGradient(0)) {
                 return new NDList((NDArray) null);
             }
-            return new NDList(backend.applyMask(gradOutputs.singletonOrThrow(), mask, scale, ctx.getManager()));
+            NDArray grad = gradOutputs.singletonOrThrow();
+            return new NDList(mask == null ? grad : backend.applyMask(grad, mask, scale, ctx.getManager()));
         }
 
         @Override
         public void close() {
-            mask.close();
+            if (mask != null) {
+                mask.close();
+            }
         }
     }
 }

@@ -39,6 +39,7 @@ public final class QReLU extends QLayer {
                 NDArray x = inputs.get(i);
                 backends[i] = tape.store().backendFor(x);
                 packed[i] = backends[i].packPositive(x, tape.getManager());
+                tape.store().countExternal(packed[i].byteSize(), x.size());
                 out.add(Activation.relu(x));
             }
         }

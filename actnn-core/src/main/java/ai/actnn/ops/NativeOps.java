@@ -402,6 +402,169 @@ public final class NativeOps {
     }
 
     /**
+     * Layer normalisation over the trailing {@code normalizedShape} axes: PyTorch's {@code
+     * native_layer_norm}, which also returns the statistics its backward needs.
+     *
+     * @param x the input
+     * @param normalizedShape the normalised trailing shape
+     * @param gamma the scale, of shape {@code normalizedShape}
+     * @param beta the shift, of shape {@code normalizedShape}
+     * @param eps the epsilon
+     * @param manager the owner of the results
+     * @return y, the mean and the reciprocal standard deviation (leading shape, trailing ones)
+     */
+    public static NDList layerNormForward(
+            NDArray x, Shape normalizedShape, NDArray gamma, NDArray beta, double eps, NDManager manager) {
+        return call("layer_norm_forward", manager, x, normalizedShape.getShape(), gamma, beta, eps);
+    }
+
+    /**
+     * Layer normalisation backward: PyTorch's {@code native_layer_norm_backward}.
+     *
+     * @param grad dL/dy
+     * @param x the (restored) input
+     * @param normalizedShape the normalised trailing shape
+     * @param mean the mean saved by the forward
+     * @param rstd the reciprocal standard deviation saved by the forward
+     * @param gamma the scale
+     * @param beta the shift
+     * @param need which of (dx, dgamma, dbeta) to compute
+     * @param manager the owner of the results
+     * @return dx, dgamma, dbeta (an empty array where not requested)
+     */
+    public static NDList layerNormBackward(
+            NDArray grad,
+            NDArray x,
+            Shape normalizedShape,
+            NDArray mean,
+            NDArray rstd,
+            NDArray gamma,
+            NDArray beta,
+            boolean[] need,
+            NDManager manager) {
+        return call(
+                "layer_norm_backward",
+                manager,
+                grad,
+                x,
+                normalizedShape.getShape(),
+                mean,
+                rstd,
+                gamma,
+                beta,
+                need);
+    }
+
+    /**
+     * Softmax backward from the softmax's output alone: {@code dx = y * (dy - sum(dy * y))}
+     * along {@code axis} (PyTorch's {@code _softmax_backward_data}).
+     *
+     * @param grad dL/dy
+     * @param y the softmax output (possibly restored from its compressed copy)
+     * @param axis the softmax axis
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray softmaxBackward(NDArray grad, NDArray y, int axis, NDManager manager) {
+        return call("softmax_backward", manager, grad, y, (long) axis).singletonOrThrow();
+    }
+
+    /**
+     * Exact GELU (erf form) backward at an input: PyTorch's {@code gelu_backward}.
+     *
+     * @param grad dL/dy
+     * @param x the input
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray geluBackward(NDArray grad, NDArray x, NDManager manager) {
+        return call("gelu_backward", manager, grad, x).singletonOrThrow();
+    }
+
+    /**
+     * Exact backward of swish {@code y = x * sigmoid(beta * x)} at an input, using {@code dy/dx =
+     * silu'(beta * x)} (PyTorch's {@code silu_backward}).
+     *
+     * @param grad dL/dy
+     * @param x the input
+     * @param beta the swish beta (1 for SiLU)
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray swishBackward(NDArray grad, NDArray x, double beta, NDManager manager) {
+        return call("silu_backward", manager, grad, x, beta).singletonOrThrow();
+    }
+
+    /**
+     * Tanh backward from the output: {@code dx = dy * (1 - y^2)}.
+     *
+     * @param grad dL/dy
+     * @param y the output (possibly restored)
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray tanhBackward(NDArray grad, NDArray y, NDManager manager) {
+        return call("tanh_backward", manager, grad, y).singletonOrThrow();
+    }
+
+    /**
+     * Sigmoid backward from the output: {@code dx = dy * y * (1 - y)}.
+     *
+     * @param grad dL/dy
+     * @param y the output (possibly restored)
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray sigmoidBackward(NDArray grad, NDArray y, NDManager manager) {
+        return call("sigmoid_backward", manager, grad, y).singletonOrThrow();
+    }
+
+    /**
+     * Dense gradient of an embedding table: row {@code i} sums the output gradients of every
+     * position whose index is {@code i} (PyTorch's {@code embedding_dense_backward}).
+     *
+     * @param grad dL/dy, of shape {@code indices.shape + [embeddingSize]}
+     * @param indices the looked-up indices (any integer or floating type holding integers)
+     * @param numWeights the number of rows of the table
+     * @param manager the owner of the result
+     * @return the table's gradient, [numWeights, embeddingSize]
+     */
+    public static NDArray embeddingBackward(NDArray grad, NDArray indices, long numWeights, NDManager manager) {
+        return call("embedding_backward", manager, grad, indices, numWeights).singletonOrThrow();
+    }
+
+    /**
+     * Encodes each element of {@code scale * x} by the interval of {@code boundaries} it falls
+     * in (interval {@code k} is {@code (b[k-1], b[k]]}) and packs the codes at {@code bits} bits,
+     * least significant first, as 1-bit masks are packed.
+     *
+     * @param x the input
+     * @param boundaries the ascending interval boundaries (at most {@code 2^bits - 1}), fp32
+     * @param scale a factor applied to x before encoding
+     * @param bits 1, 2, 4 or 8
+     * @param manager the owner of the result
+     * @return the packed codes, UINT8, {@code ceil(numel * bits / 8)} bytes
+     */
+    public static NDArray packCodes(NDArray x, NDArray boundaries, double scale, int bits, NDManager manager) {
+        return call("code_pack", manager, x, boundaries, scale, (long) bits).singletonOrThrow();
+    }
+
+    /**
+     * Multiplies a gradient element-wise by the value that each element's code selects: {@code
+     * dx = dy * values[code]}.
+     *
+     * @param grad dL/dy
+     * @param packed codes packed by {@link #packCodes}
+     * @param values the value of each code, fp32
+     * @param bits the bits per code
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray applyCodes(NDArray grad, NDArray packed, NDArray values, int bits, NDManager manager) {
+        return call("code_apply", manager, grad, packed, values, (long) bits).singletonOrThrow();
+    }
+
+    /**
      * Returns whether each array takes part in autograd: a leaf that requires a gradient, or the
      * result of recorded ops. (DJL's {@code JniUtils.requiresGrad} answers true only for leaves.)
      *

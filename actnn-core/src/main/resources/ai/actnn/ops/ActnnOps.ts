@@ -75,3 +75,50 @@ class ActnnOps(Module):
     rest = w.shape[2:]
     v = w.reshape([groups, in_c // groups, w.size(1)] + rest)
     return v.transpose(1, 2).reshape([groups * w.size(1), in_c // groups] + rest)
+  def layer_norm_forward(self: __torch__.ActnnOps, x: Tensor, normalized_shape: List[int], w: Tensor, b: Tensor, eps: float) -> Tuple[Tensor, Tensor, Tensor]:
+    y, mean, rstd = torch.native_layer_norm(x, normalized_shape, w, b, eps)
+    return y, mean, rstd
+  def layer_norm_backward(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, normalized_shape: List[int], mean: Tensor, rstd: Tensor, w: Tensor, b: Tensor, mask: List[bool]) -> Tuple[Tensor, Tensor, Tensor]:
+    gx, gw, gb = torch.native_layer_norm_backward(grad, x, normalized_shape, mean, rstd, w, b, mask)
+    if not mask[0]:
+      gx = torch.empty([0])
+    if not mask[1]:
+      gw = torch.empty([0])
+    if not mask[2]:
+      gb = torch.empty([0])
+    return gx, gw, gb
+  def softmax_backward(self: __torch__.ActnnOps, grad: Tensor, y: Tensor, dim: int) -> Tensor:
+    return torch._softmax_backward_data(grad, y, dim, y.dtype)
+  def gelu_backward(self: __torch__.ActnnOps, grad: Tensor, x: Tensor) -> Tensor:
+    return torch.gelu_backward(grad, x)
+  def silu_backward(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, beta: float) -> Tensor:
+    if beta == 1.0:
+      return torch.silu_backward(grad, x)
+    return torch.silu_backward(grad, x * beta)
+  def tanh_backward(self: __torch__.ActnnOps, grad: Tensor, y: Tensor) -> Tensor:
+    return torch.tanh_backward(grad, y)
+  def sigmoid_backward(self: __torch__.ActnnOps, grad: Tensor, y: Tensor) -> Tensor:
+    return torch.sigmoid_backward(grad, y)
+  def embedding_backward(self: __torch__.ActnnOps, grad: Tensor, indices: Tensor, num_weights: int) -> Tensor:
+    idx = indices.reshape([-1]).to(dtype=4)
+    g = grad.reshape([idx.size(0), -1])
+    return torch.embedding_dense_backward(g, idx, num_weights, -1, False)
+  def code_pack(self: __torch__.ActnnOps, x: Tensor, boundaries: Tensor, scale: float, bits: int) -> Tensor:
+    u = x
+    if scale != 1.0:
+      u = x * scale
+    codes = torch.bucketize(u, boundaries.to(dtype=x.dtype, device=x.device), out_int32=True).reshape([-1])
+    per = 8 // bits
+    pad = (per - codes.numel() % per) % per
+    if pad > 0:
+      codes = torch.cat([codes, torch.zeros([pad], dtype=3, device=x.device)])
+    shifts = torch.arange(per, dtype=3, device=x.device) * bits
+    packed = torch.bitwise_left_shift(codes.view([-1, per]), shifts).sum(1)
+    return packed.to(dtype=0)
+  def code_apply(self: __torch__.ActnnOps, grad: Tensor, packed: Tensor, values: Tensor, bits: int) -> Tensor:
+    per = 8 // bits
+    shifts = torch.arange(per, dtype=3, device=grad.device) * bits
+    codes = torch.bitwise_and(torch.bitwise_right_shift(packed.to(dtype=3).unsqueeze(1), shifts), (1 << bits) - 1)
+    codes = codes.reshape([-1]).narrow(0, 0, grad.numel())
+    d = torch.index_select(values.to(dtype=grad.dtype, device=grad.device), 0, codes).view(grad.shape)
+    return grad * d

@@ -8,6 +8,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -49,6 +50,21 @@ public final class GradientHarness implements AutoCloseable {
      *     plain DJL trainer (for blocks DJL's PyTorch engine cannot run itself)
      */
     public GradientHarness(Block block, Shape inputShape, ActNNConfig config, boolean referenceIsConverted) {
+        this(block, new Shape[] {inputShape}, DataType.FLOAT32, config, referenceIsConverted);
+    }
+
+    /**
+     * Builds the plain and the compressed trainer around a block of several inputs, in a given
+     * parameter type.
+     *
+     * @param block the DJL block (initialized here)
+     * @param inputShapes the input shapes
+     * @param dataType the parameters' type (FLOAT32 or FLOAT16)
+     * @param config the compression configuration of the ActNN side
+     * @param referenceIsConverted whether the exact reference runs the converted block
+     */
+    public GradientHarness(
+            Block block, Shape[] inputShapes, DataType dataType, ActNNConfig config, boolean referenceIsConverted) {
         this.manager = NDManager.newBaseManager();
         this.block = block;
         this.config = config;
@@ -57,9 +73,10 @@ public final class GradientHarness implements AutoCloseable {
                         .optInitializer(new NormalInitializer(0.2f), Parameter.Type.WEIGHT);
         converted = QModule.convert(block);
         referenceModel = Model.newInstance("reference");
+        referenceModel.setDataType(dataType);
         referenceModel.setBlock(referenceIsConverted ? converted : block);
         reference = referenceModel.newTrainer(cfg);
-        reference.initialize(inputShape);
+        reference.initialize(inputShapes);
         qModel = Model.newInstance("compressed");
         qModel.setBlock(converted);
         compressed = new ActNNTrainer(qModel, cfg, new CompressionState(() -> config));
@@ -119,7 +136,27 @@ public final class GradientHarness implements AutoCloseable {
      * @return gradients by parameter name, plus "input"
      */
     public Map<String, NDArray> exactGradients(NDArray x) {
-        return step(reference, x);
+        return step(reference, new NDList(x));
+    }
+
+    /**
+     * Runs one step of a multi-input block with plain autograd.
+     *
+     * @param inputs the inputs (floating ones get gradients, "input0", "input1"...)
+     * @return gradients by parameter name, plus those of the floating inputs
+     */
+    public Map<String, NDArray> exactGradients(NDList inputs) {
+        return step(reference, inputs);
+    }
+
+    /**
+     * Runs one step of a multi-input block with ActNN.
+     *
+     * @param inputs the inputs
+     * @return gradients by parameter name, plus those of the floating inputs
+     */
+    public Map<String, NDArray> compressedGradients(NDList inputs) {
+        return step(compressed, inputs);
     }
 
     /**
@@ -129,7 +166,7 @@ public final class GradientHarness implements AutoCloseable {
      * @return gradients by parameter name, plus "input"
      */
     public Map<String, NDArray> compressedGradients(NDArray x) {
-        return step(compressed, x);
+        return step(compressed, new NDList(x));
     }
 
     /**
@@ -140,6 +177,17 @@ public final class GradientHarness implements AutoCloseable {
      * @return the mean gradients
      */
     public Map<String, NDArray> meanCompressedGradients(NDArray x, int runs) {
+        return meanCompressedGradients(new NDList(x), runs);
+    }
+
+    /**
+     * Returns the average of the compressed gradients of a multi-input block over seeds.
+     *
+     * @param x the inputs
+     * @param runs the number of runs
+     * @return the mean gradients
+     */
+    public Map<String, NDArray> meanCompressedGradients(NDList x, int runs) {
         Map<String, NDArray> sum = null;
         long seed = config.getSeed();
         for (int r = 0; r < runs; r++) {
@@ -160,38 +208,54 @@ public final class GradientHarness implements AutoCloseable {
         return sum;
     }
 
-    private Map<String, NDArray> step(Trainer trainer, NDArray input) {
+    private Map<String, NDArray> step(Trainer trainer, NDList inputs) {
         zeroGradients();
-        NDArray x = input.duplicate();
-        x.attach(manager);
-        x.setRequiresGradient(true);
+        NDList xs = new NDList(inputs.size());
+        for (NDArray input : inputs) {
+            NDArray x = input.duplicate();
+            x.attach(manager);
+            if (x.getDataType().isFloating()) {
+                x.setRequiresGradient(true);
+            }
+            xs.add(x);
+        }
         try (GradientCollector gc = trainer.newGradientCollector()) {
-            NDArray out = trainer.forward(new NDList(x)).singletonOrThrow();
-            NDArray loss = out.mul(weights(out.getShape())).sum();
+            NDList outs = trainer.forward(xs);
+            NDArray loss = null;
+            for (NDArray out : outs) {
+                NDArray term = out.mul(weights(out.getShape(), out.getDataType())).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
             gc.backward(loss);
         }
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter param = p.getValue();
             if (param.requiresGradient()) {
-                NDArray g = param.getArray().getGradient().duplicate();
+                NDArray g = param.getArray().getGradient().toType(DataType.FLOAT32, true);
                 g.attach(manager);
                 grads.put(p.getKey(), g);
             }
         }
-        NDArray gx = x.getGradient().duplicate();
-        gx.attach(manager);
-        grads.put("input", gx);
+        for (int i = 0; i < xs.size(); i++) {
+            NDArray x = xs.get(i);
+            if (x.getDataType().isFloating()) {
+                NDArray gx = x.getGradient().toType(DataType.FLOAT32, true);
+                gx.attach(manager);
+                grads.put(xs.size() == 1 ? "input" : "input" + i, gx);
+            }
+        }
         return grads;
     }
 
-    private NDArray weights(Shape shape) {
+    private NDArray weights(Shape shape, DataType type) {
         Random random = new Random(shape.size());
         float[] w = new float[(int) shape.size()];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) random.nextGaussian();
         }
-        return manager.create(w, shape);
+        NDArray r = manager.create(w, shape);
+        return type == DataType.FLOAT32 ? r : r.toType(type, false);
     }
 
     private void zeroGradients() {

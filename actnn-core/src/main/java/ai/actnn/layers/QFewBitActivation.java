@@ -1,0 +1,179 @@
+package ai.actnn.layers;
+
+import ai.actnn.engine.ActivationSite;
+import ai.actnn.engine.ActivationStore;
+import ai.actnn.engine.BackwardContext;
+import ai.actnn.engine.CompressedOp;
+import ai.actnn.engine.GradMode;
+import ai.actnn.engine.SavedActivation;
+import ai.actnn.engine.Tape;
+import ai.actnn.ops.NativeOps;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Base of the smooth activations whose derivative is not a function of their output (GELU,
+ * SiLU/swish). How they save depends on the step:
+ *
+ * <ul>
+ *   <li>compressing levels: a few-bit code of the input's interval ({@link DerivativeTable}; as
+ *       many bits as the layer's configured bits, at least 2), and the backward multiplies by the
+ *       interval's constant derivative: {@code bits} bits per element instead of the input;
+ *   <li>no compression (L0) or non-floating input: the exact input, exact derivative;
+ *   <li>{@linkplain ai.actnn.config.ActNNConfig#isRecompute() recomputation}: the compressed
+ *       input, the exact derivative at the restored input, and the output is declared
+ *       recomputable, so the next layer saves nothing of its own.
+ * </ul>
+ */
+public abstract class QFewBitActivation extends QLayer {
+
+    private final ActivationSite site;
+
+    /**
+     * Wraps an activation block.
+     *
+     * @param original the block (a lambda recognised as this activation)
+     * @param name the name of the site
+     */
+    protected QFewBitActivation(Block original, String name) {
+        super(original);
+        this.site = new ActivationSite(name, ActivationSite.Kind.OTHER, 1);
+    }
+
+    /**
+     * Returns the site where this layer saves its input when it saves it.
+     *
+     * @return the site
+     */
+    public ActivationSite getSite() {
+        return site;
+    }
+
+    /**
+     * Returns the derivative table at a bit width.
+     *
+     * @param bits the code bits
+     * @return the table (of the derivative as a function of {@code codeScale() * x})
+     */
+    protected abstract DerivativeTable table(int bits);
+
+    /**
+     * Returns the factor applied to the input before it is encoded (swish's beta, else 1).
+     *
+     * @return the factor
+     */
+    protected abstract double codeScale();
+
+    /**
+     * Computes the activation (to recompute outputs from restored inputs).
+     *
+     * @param x the input
+     * @return a new array
+     */
+    protected abstract NDArray apply(NDArray x);
+
+    /**
+     * Computes the exact input gradient at an input.
+     *
+     * @param grad dL/dy
+     * @param x the input (restored)
+     * @param manager the owner of the result
+     * @return dx
+     */
+    protected abstract NDArray exactBackward(NDArray grad, NDArray x, NDManager manager);
+
+    @Override
+    protected NDList forwardRecorded(
+            Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDList out;
+        try (GradMode off = GradMode.disabled()) {
+            out = original.forward(ps, inputs, true, params);
+        }
+        ActivationStore store = tape.store();
+        CompressedOp op;
+        if (store.recomputes() || !store.quantizes(x, site)) {
+            SavedActivation saved = store.save(x, site);
+            if (store.recomputes()) {
+                store.registerRecomputable(out.singletonOrThrow(), saved, this::apply);
+            }
+            op = new ExactOp(saved);
+        } else {
+            int bits = Math.max(2, store.getConfig().getBits(site.getLayerGroup()));
+            DerivativeTable table = table(bits);
+            NDArray codes;
+            try (NDArray boundaries = x.getManager().create(table.boundaries())) {
+                codes = NativeOps.packCodes(x, boundaries, codeScale(), bits, tape.getManager());
+            }
+            store.countExternal(codes.size(), x.size());
+            op = new CodeOp(codes, table);
+        }
+        tape.record(op, inputs, out);
+        return out;
+    }
+
+    /** Backward from the exact (L0) or compressed (recompute) input and the exact derivative. */
+    private final class ExactOp implements CompressedOp {
+        private final SavedActivation saved;
+
+        ExactOp(SavedActivation saved) {
+            this.saved = saved;
+        }
+
+        @Override
+        public String name() {
+            return displayName();
+        }
+
+        @Override
+        public NDList backward(BackwardContext ctx, NDList gradOutputs) {
+            if (!ctx.needsInputGradient(0)) {
+                return new NDList((NDArray) null);
+            }
+            try (NDArray x = saved.restore(ctx.getManager())) {
+                return new NDList(exactBackward(gradOutputs.singletonOrThrow(), x, ctx.getManager()));
+            }
+        }
+
+        @Override
+        public void close() {
+            saved.close();
+        }
+    }
+
+    /** Backward from the few-bit codes: {@code dx = dy * table[code]}. */
+    private final class CodeOp implements CompressedOp {
+        private final NDArray codes;
+        private final DerivativeTable table;
+
+        CodeOp(NDArray codes, DerivativeTable table) {
+            this.codes = codes;
+            this.table = table;
+        }
+
+        @Override
+        public String name() {
+            return displayName();
+        }
+
+        @Override
+        public NDList backward(BackwardContext ctx, NDList gradOutputs) {
+            if (!ctx.needsInputGradient(0)) {
+                return new NDList((NDArray) null);
+            }
+            NDArray grad = gradOutputs.singletonOrThrow();
+            try (NDArray values = ctx.getManager().create(table.values())) {
+                return new NDList(NativeOps.applyCodes(grad, codes, values, table.bits(), ctx.getManager()));
+            }
+        }
+
+        @Override
+        public void close() {
+            codes.close();
+        }
+    }
+}
