@@ -232,7 +232,7 @@ public final class GradientHarness implements AutoCloseable {
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter param = p.getValue();
             if (param.requiresGradient()) {
-                NDArray g = param.getArray().getGradient().toType(DataType.FLOAT32, true);
+                NDArray g = param.getArray().getGradient().duplicate().toType(DataType.FLOAT32, false);
                 g.attach(manager);
                 grads.put(p.getKey(), g);
             }
@@ -240,7 +240,7 @@ public final class GradientHarness implements AutoCloseable {
         for (int i = 0; i < xs.size(); i++) {
             NDArray x = xs.get(i);
             if (x.getDataType().isFloating()) {
-                NDArray gx = x.getGradient().toType(DataType.FLOAT32, true);
+                NDArray gx = x.getGradient().duplicate().toType(DataType.FLOAT32, false);
                 gx.attach(manager);
                 grads.put(xs.size() == 1 ? "input" : "input" + i, gx);
             }
@@ -298,6 +298,25 @@ public final class GradientHarness implements AutoCloseable {
             worst = Math.max(worst, relativeError(approx.get(e.getKey()), e.getValue()));
         }
         return worst;
+    }
+
+    /**
+     * Returns the relative error of all gradients taken together, {@code ||a - b|| / ||b||} over
+     * every parameter and input: what a whole model's update feels (one tensor with a tiny exact
+     * gradient does not dominate it).
+     *
+     * @param approx the approximate gradients
+     * @param exact the exact gradients
+     * @return the relative error
+     */
+    public static double globalRelativeError(Map<String, NDArray> approx, Map<String, NDArray> exact) {
+        double num = 0;
+        double den = 0;
+        for (Map.Entry<String, NDArray> e : exact.entrySet()) {
+            num += approx.get(e.getKey()).sub(e.getValue()).square().sum().getFloat();
+            den += e.getValue().square().sum().getFloat();
+        }
+        return Math.sqrt(num / Math.max(den, 1e-30));
     }
 
     /**
