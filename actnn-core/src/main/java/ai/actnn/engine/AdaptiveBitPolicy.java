@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * for the layer's budget; with per-layer allocation on, after each backward the budget is
  * redistributed across layers (weighted by their sizes) the same way. BatchNorm layers take the
  * bits of the preceding convolution or linear layer. Until a layer has seen a gradient, its
- * samples get the initial bits (8).
+ * samples get the initial bits (8); a layer whose backward reports no gradient statistics gets
+ * its layer group's bits from the second step on.
  */
 public final class AdaptiveBitPolicy implements BitPolicy {
 
@@ -60,6 +61,8 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         long features;
         int layerGroup;
         boolean seenThisStep;
+        /** Saved in a step whose backward reported no gradient for it: it will not learn. */
+        boolean silent;
     }
 
     @Override
@@ -102,7 +105,9 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         double[] scales = scales(s, samples);
         int[] bits;
         if (scales == null) {
-            bits = FixedBitPolicy.uniform(config.getInitialBits(), samples);
+            // Until the first gradient the initial bits; a layer that reports no gradients
+            // statistics gets its group's bits.
+            bits = FixedBitPolicy.uniform(s.silent ? groupBits : config.getInitialBits(), samples);
         } else {
             double[] c = new double[samples];
             long[] w = new long[samples];
@@ -161,6 +166,11 @@ public final class AdaptiveBitPolicy implements BitPolicy {
 
     @Override
     public synchronized void endBackward() {
+        for (Site s : sites.values()) {
+            if (s.seenThisStep && s.gradScale < 0) {
+                s.silent = true;
+            }
+        }
         if (!config.isPerLayer() || !config.isAdaptiveConvScheme()) {
             return;
         }
