@@ -68,7 +68,13 @@ public final class CounterRng {
         }
     }
 
-    private static long mix(long z) {
+    /**
+     * Returns SplitMix64's finaliser of a counter value.
+     *
+     * @param z the counter, {@code key + pair * GOLDEN_GAMMA}
+     * @return the hash
+     */
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

@@ -8,6 +8,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +90,9 @@ final class Parallel {
             body.run(0, units);
             return;
         }
+        // Every range runs to its end even if another fails: the ranges write into tensor memory
+        // that the caller frees once this returns, so none may still be running then.
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         List<RecursiveAction> tasks = new ArrayList<>((int) ranges);
         for (int r = 0; r < ranges; r++) {
             int from = (int) (units * (long) r / ranges);
@@ -98,7 +102,11 @@ final class Parallel {
 
                 @Override
                 protected void compute() {
-                    body.run(from, to);
+                    try {
+                        body.run(from, to);
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
                 }
             });
         }
@@ -110,6 +118,16 @@ final class Parallel {
                 invokeAll(tasks);
             }
         });
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException) {
+            throw (RuntimeException) t;
+        }
+        if (t instanceof Error) {
+            throw (Error) t;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
+        }
     }
 
     private static ForkJoinPool pool(int threads) {

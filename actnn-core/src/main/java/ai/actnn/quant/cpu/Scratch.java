@@ -8,14 +8,15 @@ package ai.actnn.quant.cpu;
  */
 final class Scratch {
 
-    /** Slack after each array: room for one extra 8-lane vector and an odd start. */
-    private static final int SLACK = 16;
+    /** Slack after each array: room for extra vectors past a partial group and an odd start. */
+    private static final int SLACK = 32;
 
     final float[] values;
     final float[] random;
     final byte[] codes;
     final byte[] packed;
     final short[] halves;
+    final long[] pairs;
     final float[] minMax = new float[2];
 
     /**
@@ -29,5 +30,6 @@ final class Scratch {
         codes = new byte[groupSize];
         packed = new byte[groupSize + SLACK];
         halves = new short[groupSize];
+        pairs = new long[groupSize / 4 + SLACK];
     }
 }

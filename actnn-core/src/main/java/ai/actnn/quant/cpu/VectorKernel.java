@@ -96,7 +96,7 @@ final class VectorKernel implements GroupKernel {
         int offset = (int) (first & 1);
         int padded = roundUp(length);
         if (stochastic) {
-            fillRandom(key, first >>> 1, random, padded + offset);
+            fillRandom(key, first >>> 1, random, padded + offset, scratch.pairs);
         }
         byte[] codes = scratch.codes;
         FloatVector vlo = FloatVector.broadcast(F, lo);
@@ -122,24 +122,45 @@ final class VectorKernel implements GroupKernel {
 
     /**
      * Writes the random numbers of elements {@code 2 * pair ...} to {@code dst[0, count)}
-     * (rounded up to a multiple of 8): each 64-bit lane hashes one pair and is rearranged to hold
-     * the even element's 24 bits in its low half and the odd element's in its high half, which
-     * read as 32-bit lanes is the elements' order.
+     * (rounded up to a multiple of 16). Each 64-bit lane hashes one pair and is rearranged to
+     * hold the even element's 24 bits in its low half and the odd element's in its high half,
+     * which read as 32-bit lanes is the elements' order.
+     *
+     * <p>The 64-bit multiplications dominate, and AVX2 has no vector instruction for them: the
+     * vector unit emulates them at about the speed of the scalar multiplier. So the scalar units
+     * hash the second half of the pairs in the same loop (into {@code spare}), in parallel with
+     * the vector unit hashing the first half, and a short loop converts them afterwards.
      */
-    private static void fillRandom(long key, long pair, float[] dst, int count) {
-        LongVector counter = LongVector.broadcast(L, key + pair * CounterRng.GOLDEN_GAMMA).add(PAIR_STEPS);
-        for (int i = 0; i < count; i += LANES) {
-            LongVector z = counter;
+    private static void fillRandom(long key, long pair, float[] dst, int count, long[] spare) {
+        int half = ((count + 2 * LANES - 1) & -(2 * LANES)) / 2; // elements per half, a multiple of 8
+        long start = key + pair * CounterRng.GOLDEN_GAMMA;
+        LongVector counter = LongVector.broadcast(L, start).add(PAIR_STEPS);
+        long scalarCounter = start + (half / 2) * CounterRng.GOLDEN_GAMMA;
+        for (int i = 0, p = 0; i < half; i += LANES, p += 4) {
+            toUniform(mix(counter)).intoArray(dst, i);
             counter = counter.add(FOUR_PAIRS);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
-            LongVector pairBits = z.lanewise(VectorOperators.LSHR, 40)
-                    .or(z.lanewise(VectorOperators.LSHR, 8).and(0xFFFFFFL).lanewise(VectorOperators.LSHL, 32));
-            ((FloatVector) pairBits.reinterpretAsInts().convert(VectorOperators.I2F, 0))
-                    .mul(0x1p-24f)
-                    .intoArray(dst, i);
+            spare[p] = CounterRng.mix(scalarCounter);
+            spare[p + 1] = CounterRng.mix(scalarCounter + CounterRng.GOLDEN_GAMMA);
+            spare[p + 2] = CounterRng.mix(scalarCounter + 2 * CounterRng.GOLDEN_GAMMA);
+            spare[p + 3] = CounterRng.mix(scalarCounter + 3 * CounterRng.GOLDEN_GAMMA);
+            scalarCounter += FOUR_PAIRS;
         }
+        for (int i = 0, p = 0; i < half; i += LANES, p += 4) {
+            toUniform(LongVector.fromArray(L, spare, p)).intoArray(dst, half + i);
+        }
+    }
+
+    private static LongVector mix(LongVector z) {
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+        return z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+    }
+
+    /** Turns four pair hashes into the eight elements' numbers, in element order. */
+    private static FloatVector toUniform(LongVector z) {
+        LongVector pairBits = z.lanewise(VectorOperators.LSHR, 40)
+                .or(z.lanewise(VectorOperators.LSHR, 8).and(0xFFFFFFL).lanewise(VectorOperators.LSHL, 32));
+        return ((FloatVector) pairBits.reinterpretAsInts().convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
     }
 
     /** {@inheritDoc} */

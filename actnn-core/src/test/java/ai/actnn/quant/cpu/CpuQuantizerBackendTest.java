@@ -92,24 +92,36 @@ class CpuQuantizerBackendTest {
 
     @Test
     void bytesEqualTheIndependentReference() {
+        // shape, group size, bits per sample, scale (1e5 needs FP32 records), poisoned elements
         Object[][] cases = {
-            {new Shape(3, 40), 32, new int[] {1, 2, 8}},
-            {new Shape(2, 300), 256, new int[] {4, 2}},
-            {new Shape(4, 3, 5, 7), 32, new int[] {8, 1, 4, 2}},
-            {new Shape(5), 32, new int[] {2, 2, 2, 2, 2}},
-            {new Shape(), 64, new int[] {4}},
-            {new Shape(1), 32, new int[] {8}},
-            {new Shape(7, 1000), 96, new int[] {1, 2, 4, 8, 8, 4, 2}},
+            {new Shape(3, 40), 32, new int[] {1, 2, 8}, 1f, new int[0]},
+            {new Shape(2, 300), 256, new int[] {4, 2}, 1f, new int[0]},
+            {new Shape(4, 3, 5, 7), 32, new int[] {8, 1, 4, 2}, 1f, new int[] {7, 200}},
+            {new Shape(5), 32, new int[] {2, 2, 2, 2, 2}, 1f, new int[0]},
+            {new Shape(), 64, new int[] {4}, 1f, new int[0]},
+            {new Shape(1), 32, new int[] {8}, 1f, new int[0]},
+            {new Shape(7, 1000), 96, new int[] {1, 2, 4, 8, 8, 4, 2}, 1f, new int[0]},
+            {new Shape(3, 70), 32, new int[] {2, 4, 8}, 1e5f, new int[] {100}},
+            {new Shape(2, 64), 32, new int[] {2, 2}, 1e-3f, new int[0]},
         };
         long key = 0x5EED_0001L;
+        java.util.Set<Boolean> metadataSeen = new java.util.HashSet<>();
         for (Object[] c : cases) {
             Shape shape = (Shape) c[0];
             int g = (Integer) c[1];
             int[] bits = (int[]) c[2];
             float[] x = gaussian((int) shape.size(), key);
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= (Float) c[3];
+            }
+            int[] poisoned = (int[]) c[4];
+            for (int k = 0; k < poisoned.length; k++) {
+                x[poisoned[k]] = k % 2 == 0 ? Float.NaN : Float.NEGATIVE_INFINITY;
+            }
             NDArray t = manager.create(x, shape);
             for (boolean stochastic : new boolean[] {true, false}) {
                 FormatReference.Packed expected = reference(x, shape, g, bits, key, stochastic);
+                metadataSeen.add(expected.fp16);
                 QuantizeSpec spec = QuantizeSpec.perSample(bits, g, key, stochastic);
                 for (CpuQuantizerBackend b : variants()) {
                     String what = shape + " stochastic=" + stochastic + " " + b;
@@ -122,13 +134,18 @@ class CpuQuantizerBackendTest {
                         try (NDArray y = b.dequantize(fused, manager)) {
                             float[] ref = FormatReference.unpack(expected.bytes, expected.fp16,
                                     fused.samples(), (int) (shape.size() / Math.max(1, fused.samples())), g, bits);
-                            assertArrayEquals(ref, y.toFloatArray(), 0f, what + " dequantized");
+                            float[] got = y.toFloatArray();
+                            for (int i = 0; i < ref.length; i++) {
+                                assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(got[i]),
+                                        what + " dequantized element " + i);
+                            }
                             assertEquals(shape, y.getShape());
                         }
                     }
                 }
             }
         }
+        assertEquals(2, metadataSeen.size(), "both metadata types were compared");
     }
 
     @Test

@@ -2,7 +2,6 @@ package ai.actnn.examples.bench;
 
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.QuantizerBackend;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,24 +9,30 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Measures the CPU quantizer against a plain copy of the same tensor: quantize+pack and
  * unpack+dequantize of a 32x64x32x32 activation (8 MB of fp32) at 1, 2, 4 and 8 bits, stochastic
- * rounding, group size 256.
+ * rounding (a new key each time, as in training), group size 256; plus quantize+pack with nearest
+ * rounding at 2 bits, which shows the share of the random numbers.
  *
  * <p>The copy baseline is {@link NDArray#duplicate()} (PyTorch's {@code clone}: allocate a new
  * tensor and copy), closed right after, like the quantizer's results. Every bandwidth is the
  * input tensor's size in bytes (fp32 elements) divided by the median time, so the ratio to the
  * copy compares the times directly. Each operation is warmed up, then timed over several
- * iterations; the median is reported.
+ * iterations; the median is reported. Operations alternate with copies during the timed
+ * iterations, so that a machine shared with other work slows both alike.
  *
  * <pre>
- * java -cp "actnn-examples/target/actnn-examples-0.1.0-SNAPSHOT.jar:actnn-examples/target/lib/*" \
+ * java --add-modules jdk.incubator.vector \
+ *     -cp "actnn-examples/target/actnn-examples-0.1.0-SNAPSHOT.jar:actnn-examples/target/lib/*" \
  *     ai.actnn.examples.bench.QuantizerBenchmark [iterations] [warmup]
  * </pre>
+ *
+ * <p>Without {@code --add-modules jdk.incubator.vector} the backend runs its scalar kernel (the
+ * JSON says which).
  */
 public final class QuantizerBenchmark {
 
@@ -44,11 +49,14 @@ public final class QuantizerBenchmark {
      * @param shape the tensor's shape
      * @param dataType the tensor's data type
      * @param bits the bits (0 for the copy)
-     * @param op {@code copy}, {@code quantize_pack} or {@code unpack_dequantize}
+     * @param op {@code copy}, {@code quantize_pack}, {@code quantize_pack_nearest} or {@code
+     *     unpack_dequantize}
      * @param msMedian the median time in milliseconds
      * @param gbPerSecond the input's bytes per second, in 10^9
-     * @param copyGbPerSecond the copy's bandwidth measured in the same run
+     * @param copyGbPerSecond the copy's bandwidth, measured alternately with this operation
      * @param packedBytes the packed size (0 for the copy)
+     * @param kernel the backend's kernel ("vector" or "scalar")
+     * @param threads the backend's threads
      */
     public record Result(
             Shape shape,
@@ -58,7 +66,9 @@ public final class QuantizerBenchmark {
             double msMedian,
             double gbPerSecond,
             double copyGbPerSecond,
-            long packedBytes) {
+            long packedBytes,
+            String kernel,
+            int threads) {
 
         /**
          * Returns the bandwidth relative to the copy.
@@ -78,7 +88,7 @@ public final class QuantizerBenchmark {
             Json json = new Json()
                     .put("bench", "quantizer")
                     .put("shape", shape.getShape())
-                    .put("dtype", dataType.toString().toLowerCase(java.util.Locale.ROOT))
+                    .put("dtype", dataType.toString().toLowerCase(Locale.ROOT))
                     .put("bits", bits)
                     .put("op", op)
                     .put("ms_median", msMedian)
@@ -88,9 +98,10 @@ public final class QuantizerBenchmark {
             if ("copy".equals(op)) {
                 json.put("copy_method", "NDArray.duplicate");
             } else {
-                json.put("packed_bytes", packedBytes);
+                json.put("packed_bytes", packedBytes)
+                        .put("rounding", op.endsWith("nearest") ? "nearest" : "stochastic");
             }
-            return json.put("threads", Runtime.getRuntime().availableProcessors()).toString();
+            return json.put("kernel", kernel).put("threads", threads).toString();
         }
     }
 
@@ -103,53 +114,89 @@ public final class QuantizerBenchmark {
      * @param bitsList the bit widths
      * @param warmup untimed iterations per operation
      * @param iterations timed iterations per operation
-     * @return the copy first, then quantize and dequantize per bit width
+     * @return the copy first, then per bit width quantize (and at 2 bits quantize with nearest
+     *     rounding) and dequantize
      */
     public static List<Result> run(
             NDManager manager,
-            QuantizerBackend backend,
+            CpuQuantizerBackend backend,
             Shape shape,
             int[] bitsList,
             int warmup,
             int iterations) {
         List<Result> results = new ArrayList<>();
         long bytes = shape.size() * DataType.FLOAT32.getNumOfBytes();
+        String kernel = backend.kernel();
+        int threads = backend.threads();
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = scope.randomNormal(shape);
-            double copyMs = median(warmup, iterations, i -> x.duplicate().close());
-            double copyGb = bytes / copyMs / 1e6;
-            results.add(new Result(shape, DataType.FLOAT32, 0, "copy", copyMs, copyGb, copyGb, 0));
+            List<Double> allCopies = new ArrayList<>();
+            long[] key = {0};
             for (int bits : bitsList) {
-                long[] key = {0};
-                double qMs = median(warmup, iterations, i -> {
-                    QuantizeSpec spec = QuantizeSpec.uniform(bits, GROUP_SIZE, key[0]++, true);
-                    backend.quantize(x, spec, scope).close();
-                });
-                try (PackedTensor packed = backend.quantize(
-                        x, QuantizeSpec.uniform(bits, GROUP_SIZE, 42, true), scope)) {
-                    double dMs = median(warmup, iterations, i -> backend.dequantize(packed, scope).close());
-                    results.add(new Result(shape, DataType.FLOAT32, bits, "quantize_pack",
-                            qMs, bytes / qMs / 1e6, copyGb, packed.byteSize()));
-                    results.add(new Result(shape, DataType.FLOAT32, bits, "unpack_dequantize",
-                            dMs, bytes / dMs / 1e6, copyGb, packed.byteSize()));
+                List<String> ops = new ArrayList<>(List.of("quantize_pack"));
+                if (bits == 2) {
+                    ops.add("quantize_pack_nearest");
+                }
+                for (String op : ops) {
+                    boolean stochastic = !op.endsWith("nearest");
+                    Timing t = time(x, warmup, iterations, () -> backend.quantize(
+                            x, QuantizeSpec.uniform(bits, GROUP_SIZE, key[0]++, stochastic), scope).close());
+                    allCopies.addAll(t.copies);
+                    results.add(result(shape, bits, op, t, bytes, packedBytes(backend, x, bits, scope), kernel, threads));
+                }
+                try (PackedTensor packed = backend.quantize(x, QuantizeSpec.uniform(bits, GROUP_SIZE, 42, true), scope)) {
+                    Timing t = time(x, warmup, iterations, () -> backend.dequantize(packed, scope).close());
+                    allCopies.addAll(t.copies);
+                    results.add(result(shape, bits, "unpack_dequantize", t, bytes, packed.byteSize(), kernel, threads));
                 }
             }
+            double copyMs = median(allCopies);
+            double copyGb = bytes / copyMs / 1e6;
+            results.add(0, new Result(shape, DataType.FLOAT32, 0, "copy", copyMs, copyGb, copyGb, 0, kernel, threads));
         }
         return results;
     }
 
-    private static double median(int warmup, int iterations, java.util.function.IntConsumer op) {
-        for (int i = 0; i < warmup; i++) {
-            op.accept(i);
+    private static long packedBytes(CpuQuantizerBackend backend, NDArray x, int bits, NDManager scope) {
+        try (PackedTensor p = backend.quantize(x, QuantizeSpec.uniform(bits, GROUP_SIZE, 0, true), scope)) {
+            return p.byteSize();
         }
-        double[] ms = new double[iterations];
+    }
+
+    private static Result result(
+            Shape shape, int bits, String op, Timing t, long bytes, long packed, String kernel, int threads) {
+        double opMs = median(t.ops);
+        double copyMs = median(t.copies);
+        return new Result(shape, DataType.FLOAT32, bits, op, opMs, bytes / opMs / 1e6, bytes / copyMs / 1e6,
+                packed, kernel, threads);
+    }
+
+    /** The times of an operation and of the copies alternating with it, in milliseconds. */
+    private record Timing(List<Double> ops, List<Double> copies) {}
+
+    private static Timing time(NDArray x, int warmup, int iterations, Runnable op) {
+        for (int i = 0; i < warmup; i++) {
+            op.run();
+            x.duplicate().close();
+        }
+        List<Double> ops = new ArrayList<>();
+        List<Double> copies = new ArrayList<>();
         for (int i = 0; i < iterations; i++) {
             long start = System.nanoTime();
-            op.accept(i);
-            ms[i] = (System.nanoTime() - start) / 1e6;
+            op.run();
+            long middle = System.nanoTime();
+            x.duplicate().close();
+            long end = System.nanoTime();
+            ops.add((middle - start) / 1e6);
+            copies.add((end - middle) / 1e6);
         }
-        Arrays.sort(ms);
-        return iterations % 2 == 1 ? ms[iterations / 2] : (ms[iterations / 2 - 1] + ms[iterations / 2]) / 2;
+        return new Timing(ops, copies);
+    }
+
+    private static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     /**
