@@ -15,9 +15,10 @@ import java.nio.ByteOrder;
  *
  * <p>For a contiguous CPU tensor of the PyTorch engine, {@link NDArray#toByteBuffer(boolean)
  * toByteBuffer(true)} is a zero-copy view of the data. For a non-contiguous one (a transpose, a
- * strided slice) DJL makes a contiguous copy and attaches it to the tensor's manager for good; to
- * free that copy at once, the tensor is lent to a scope of ours while the view is taken, and the
- * scope's closing frees the copy and hands the tensor back.
+ * strided slice) DJL makes a contiguous copy and attaches it to the tensor's manager for good. To
+ * free that copy at once without touching the caller's tensor, the buffer is taken from a detached
+ * view of the tensor (same storage, same strides) that belongs to a scope of ours: the copy, if
+ * any, joins the scope, and closing the scope frees both.
  */
 final class HostMemory implements AutoCloseable {
 
@@ -41,14 +42,15 @@ final class HostMemory implements AutoCloseable {
         }
         NDManager scope = x.getManager().newSubManager(Device.cpu());
         try {
-            x.tempAttach(scope);
-            ByteBuffer view = x.toByteBuffer(true).order(ByteOrder.nativeOrder());
+            NDArray view = x.stopGradient();
+            view.attach(scope);
+            ByteBuffer data = view.toByteBuffer(true).order(ByteOrder.nativeOrder());
             long expected = x.size() * x.getDataType().getNumOfBytes();
-            if (view.capacity() != expected) {
+            if (data.capacity() != expected) {
                 throw new IllegalStateException(
-                        "the engine exposed " + view.capacity() + " bytes of a tensor of " + expected);
+                        "the engine exposed " + data.capacity() + " bytes of a tensor of " + expected);
             }
-            return new HostMemory(scope, view);
+            return new HostMemory(scope, data);
         } catch (RuntimeException e) {
             scope.close();
             throw e;
@@ -64,7 +66,7 @@ final class HostMemory implements AutoCloseable {
         return bytes;
     }
 
-    /** Frees a temporary contiguous copy, if one was made, and returns the tensor to its manager. */
+    /** Frees the view and the temporary contiguous copy, if one was made. */
     @Override
     public void close() {
         if (scope != null) {

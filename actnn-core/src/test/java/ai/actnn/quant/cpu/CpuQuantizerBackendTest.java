@@ -549,8 +549,26 @@ class CpuQuantizerBackendTest {
                 assertArrayEquals(bytes(b), bytes(a));
                 assertEquals(new Shape(48, 32), y.getShape());
             }
+            NDArray strided = base.get(":, ::2"); // every other column: 32 x 24, strided
+            float[] everyOther = new float[32 * 24];
+            for (int i = 0; i < 32; i++) {
+                for (int j = 0; j < 24; j++) {
+                    everyOther[i * 24 + j] = x[i * 48 + 2 * j];
+                }
+            }
+            NDArray dense = scope.create(everyOther, new Shape(32, 24));
+            before = scope.getManagedArrays().size();
+            try (PackedTensor a = backend.quantize(strided, spec, manager);
+                    PackedTensor b = backend.quantize(dense, spec, manager);
+                    var mask = backend.packPositive(strided, manager)) {
+                assertArrayEquals(bytes(b), bytes(a));
+                try (var denseMask = backend.packPositive(dense, manager)) {
+                    assertArrayEquals(denseMask.getStorage().toByteArray(), mask.getStorage().toByteArray());
+                }
+            }
             assertEquals(before, scope.getManagedArrays().size(), "a temporary contiguous copy leaked");
-            assertTrue(transposed.getManager() == scope, "the input went back to its manager");
+            assertTrue(transposed.getManager() == scope && strided.getManager() == scope,
+                    "the inputs stay with their manager");
         }
     }
 
