@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +20,8 @@ import java.util.Locale;
  * rounding at 2 bits, which shows the share of the random numbers.
  *
  * <p>The copy baseline is {@link NDArray#duplicate()} (PyTorch's {@code clone}: allocate a new
- * tensor and copy), closed right after, like the quantizer's results. Every bandwidth is the
+ * tensor and copy), closed right after, like the quantizer's results. A second line reports a
+ * one-thread memcpy of the tensor's memory into a preallocated direct buffer, for reference. Every bandwidth is the
  * input tensor's size in bytes (fp32 elements) divided by the median time, so the ratio to the
  * copy compares the times directly. Each operation is warmed up, then timed over several
  * iterations; the median is reported. Operations alternate with copies during the timed
@@ -49,8 +51,8 @@ public final class QuantizerBenchmark {
      * @param shape the tensor's shape
      * @param dataType the tensor's data type
      * @param bits the bits (0 for the copy)
-     * @param op {@code copy}, {@code quantize_pack}, {@code quantize_pack_nearest} or {@code
-     *     unpack_dequantize}
+     * @param op {@code copy}, {@code memcpy}, {@code quantize_pack}, {@code
+     *     quantize_pack_nearest} or {@code unpack_dequantize}
      * @param msMedian the median time in milliseconds
      * @param gbPerSecond the input's bytes per second, in 10^9
      * @param copyGbPerSecond the copy's bandwidth, measured alternately with this operation
@@ -97,6 +99,8 @@ public final class QuantizerBenchmark {
                     .put("ratio_to_copy", ratioToCopy());
             if ("copy".equals(op)) {
                 json.put("copy_method", "NDArray.duplicate");
+            } else if ("memcpy".equals(op)) {
+                json.put("copy_method", "direct ByteBuffer.put into a preallocated buffer, one thread");
             } else {
                 json.put("packed_bytes", packedBytes)
                         .put("rounding", op.endsWith("nearest") ? "nearest" : "stochastic");
@@ -114,8 +118,8 @@ public final class QuantizerBenchmark {
      * @param bitsList the bit widths
      * @param warmup untimed iterations per operation
      * @param iterations timed iterations per operation
-     * @return the copy first, then per bit width quantize (and at 2 bits quantize with nearest
-     *     rounding) and dequantize
+     * @return the copy and the one-thread memcpy first, then per bit width quantize (and at 2
+     *     bits quantize with nearest rounding) and dequantize
      */
     public static List<Result> run(
             NDManager manager,
@@ -153,8 +157,30 @@ public final class QuantizerBenchmark {
             double copyMs = median(allCopies);
             double copyGb = bytes / copyMs / 1e6;
             results.add(0, new Result(shape, DataType.FLOAT32, 0, "copy", copyMs, copyGb, copyGb, 0, kernel, threads));
+            double memcpyMs = memcpyMs(x, warmup, iterations);
+            results.add(1, new Result(shape, DataType.FLOAT32, 0, "memcpy", memcpyMs, bytes / memcpyMs / 1e6,
+                    copyGb, 0, kernel, threads));
         }
         return results;
+    }
+
+    /**
+     * Times a single-threaded copy of the tensor's memory into a preallocated direct buffer: the
+     * bandwidth of one core, free of allocation and of PyTorch's threads.
+     */
+    private static double memcpyMs(NDArray x, int warmup, int iterations) {
+        ByteBuffer source = x.toByteBuffer(true);
+        ByteBuffer target = ByteBuffer.allocateDirect(source.capacity());
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < warmup + iterations; i++) {
+            long start = System.nanoTime();
+            target.clear();
+            target.put(source.duplicate());
+            if (i >= warmup) {
+                times.add((System.nanoTime() - start) / 1e6);
+            }
+        }
+        return median(times);
     }
 
     private static long packedBytes(CpuQuantizerBackend backend, NDArray x, int bits, NDManager scope) {
