@@ -57,7 +57,8 @@ final class Analyzer implements Parallel.Body {
         kernel.minMax(values, length, minMax);
         float mn = minMax[0];
         float mx = minMax[1];
-        // NaN propagates through min/max; infinities and overflow make the difference non-finite
+        // NaN or an infinity among the elements, or an overflowing range, make the difference
+        // non-finite (see GroupKernel.minMax)
         if (Float.isFinite(mx - mn)) {
             mins[group] = mn + 0f;
             maxs[group] = mx + 0f;

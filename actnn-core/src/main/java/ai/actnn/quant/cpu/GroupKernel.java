@@ -16,12 +16,13 @@ interface GroupKernel {
     String name();
 
     /**
-     * Computes the minimum and maximum of {@code x[0, length)} with NaN propagation.
+     * Computes the minimum and maximum of {@code x[0, length)}. Only finite groups need exact
+     * results: for a group with a NaN or an infinity the results need only make {@code max - min}
+     * non-finite. The sign of a zero result is unspecified (callers turn -0 into +0).
      *
      * @param x the group's elements; entries from {@code length} on may be overwritten
      * @param length the number of real elements, at least 1
-     * @param result receives the minimum at index 0 and the maximum at index 1 (NaN if any element
-     *     is NaN)
+     * @param result receives the minimum at index 0 and the maximum at index 1
      */
     void minMax(float[] x, int length, float[] result);
 

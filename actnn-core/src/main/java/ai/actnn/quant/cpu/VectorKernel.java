@@ -69,15 +69,21 @@ final class VectorKernel implements GroupKernel {
         int padded = roundUp(length);
         // Copies of a real element in the padding leave the minimum and maximum unchanged.
         Arrays.fill(x, length, padded, x[0]);
+        // Compare-and-blend is about half the work of the NaN-propagating min/max; NaN, which
+        // compares false, is caught by v - v instead (NaN for NaN and infinities, else 0),
+        // and a group with either is reported as NaN.
         FloatVector mn = FloatVector.fromArray(F, x, 0);
         FloatVector mx = mn;
+        FloatVector poison = mn.sub(mn);
         for (int i = LANES; i < padded; i += LANES) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            mn = mn.min(v);
-            mx = mx.max(v);
+            mn = mn.blend(v, v.compare(VectorOperators.LT, mn));
+            mx = mx.blend(v, v.compare(VectorOperators.GT, mx));
+            poison = poison.add(v.sub(v));
         }
-        result[0] = mn.reduceLanes(VectorOperators.MIN);
-        result[1] = mx.reduceLanes(VectorOperators.MAX);
+        boolean finite = !Float.isNaN(poison.reduceLanes(VectorOperators.ADD));
+        result[0] = finite ? mn.reduceLanes(VectorOperators.MIN) : Float.NaN;
+        result[1] = finite ? mx.reduceLanes(VectorOperators.MAX) : Float.NaN;
     }
 
     /** {@inheritDoc} */
