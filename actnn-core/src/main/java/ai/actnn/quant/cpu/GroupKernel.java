@@ -1,0 +1,67 @@
+package ai.actnn.quant.cpu;
+
+/**
+ * The arithmetic of one group, in two implementations that produce identical results: {@link
+ * ScalarKernel} (plain Java, the reference) and {@link VectorKernel} (the incubating Vector API,
+ * several times faster where it is available). Inputs and outputs are plain arrays; the callers
+ * move them to and from tensor memory.
+ */
+interface GroupKernel {
+
+    /**
+     * Returns the name for logs.
+     *
+     * @return "scalar" or "vector"
+     */
+    String name();
+
+    /**
+     * Computes the minimum and maximum of {@code x[0, length)}. Only finite groups need exact
+     * results: for a group with a NaN or an infinity the results need only make {@code max - min}
+     * non-finite. The sign of a zero result is unspecified (callers turn -0 into +0).
+     *
+     * @param x the group's elements; entries from {@code length} on may be overwritten
+     * @param length the number of real elements, at least 1
+     * @param result receives the minimum at index 0 and the maximum at index 1
+     */
+    void minMax(float[] x, int length, float[] result);
+
+    /**
+     * Computes the codes {@code clamp(floor((x - lo) * inv + r), 0, levels)} of a group.
+     *
+     * @param x the group's elements, {@code groupSize} entries (those past {@code length} are
+     *     ignored)
+     * @param length the number of real elements
+     * @param lo the record's low value
+     * @param inv {@code 1 / step}, or 0 for a zero step
+     * @param levels {@code 2^b - 1}
+     * @param first the row-major index of the group's first element (selects the random numbers)
+     * @param key the key of the random stream
+     * @param stochastic whether to add random numbers (else 0.5: nearest rounding)
+     * @param scratch the calling thread's scratch; the codes go to {@code scratch.codes}, one byte
+     *     each, 0 from {@code length} to the group size
+     */
+    void encode(
+            float[] x,
+            int length,
+            float lo,
+            float inv,
+            int levels,
+            long first,
+            long key,
+            boolean stochastic,
+            Scratch scratch);
+
+    /**
+     * Dequantizes the codes of a group: {@code y = lo + q * step}.
+     *
+     * @param packed the group's packed codes from index 0 (with at least 8 bytes of slack after
+     *     them)
+     * @param length the number of real elements
+     * @param bits the bits per code
+     * @param lo the record's low value
+     * @param step the record's step
+     * @param y receives the values, from 0 (entries up to the next multiple of 8 may be written)
+     */
+    void decode(byte[] packed, int length, int bits, float lo, float step, float[] y);
+}

@@ -1,0 +1,64 @@
+package ai.actnn.quant.cpu;
+
+import ai.actnn.quant.CounterRng;
+
+import java.util.Arrays;
+
+/** The plain-Java group arithmetic: the reference, used where the Vector API is unavailable. */
+final class ScalarKernel implements GroupKernel {
+
+    /** {@inheritDoc} */
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void minMax(float[] x, int length, float[] result) {
+        float mn = Float.POSITIVE_INFINITY;
+        float mx = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < length; i++) {
+            mn = Math.min(mn, x[i]);
+            mx = Math.max(mx, x[i]);
+        }
+        result[0] = mn;
+        result[1] = mx;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void encode(
+            float[] x,
+            int length,
+            float lo,
+            float inv,
+            int levels,
+            long first,
+            long key,
+            boolean stochastic,
+            Scratch scratch) {
+        float[] random = scratch.random;
+        if (stochastic) {
+            CounterRng.fill(key, first, random, 0, length);
+        } else {
+            Arrays.fill(random, 0, length, 0.5f);
+        }
+        byte[] codes = scratch.codes;
+        for (int i = 0; i < length; i++) {
+            // t + r >= 0 for the group's own elements, where truncation equals floor; with
+            // statistics of other data the clamps still agree with floor-then-clamp.
+            int q = (int) ((x[i] - lo) * inv + random[i]);
+            codes[i] = (byte) (q < 0 ? 0 : Math.min(q, levels));
+        }
+        Arrays.fill(codes, length, codes.length, (byte) 0);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void decode(byte[] packed, int length, int bits, float lo, float step, float[] y) {
+        for (int j = 0; j < length; j++) {
+            y[j] = lo + BitPacker.code(packed, j, bits) * step;
+        }
+    }
+}

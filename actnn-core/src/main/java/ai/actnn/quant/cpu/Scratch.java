@@ -1,0 +1,35 @@
+package ai.actnn.quant.cpu;
+
+/**
+ * The working arrays of one range of groups. The kernels copy a group's elements into plain Java
+ * arrays with one bulk transfer and compute there: the JIT compiles loops over arrays to much
+ * faster code than loops over buffer accessors. Sizes include slack so that vector kernels may
+ * run whole vectors past a partial group's end.
+ */
+final class Scratch {
+
+    /** Slack after each array: room for extra vectors past a partial group and an odd start. */
+    private static final int SLACK = 32;
+
+    final float[] values;
+    final float[] random;
+    final byte[] codes;
+    final byte[] packed;
+    final short[] halves;
+    final long[] pairs;
+    final float[] minMax = new float[2];
+
+    /**
+     * Allocates the arrays for one group.
+     *
+     * @param groupSize the group size
+     */
+    Scratch(int groupSize) {
+        values = new float[groupSize];
+        random = new float[groupSize + SLACK];
+        codes = new byte[groupSize];
+        packed = new byte[groupSize + SLACK];
+        halves = new short[groupSize];
+        pairs = new long[groupSize / 4 + SLACK];
+    }
+}

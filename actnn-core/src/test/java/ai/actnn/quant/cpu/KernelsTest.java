@@ -1,0 +1,75 @@
+package ai.actnn.quant.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The two group kernels agree bit for bit, whatever the group's length, start and bits. */
+class KernelsTest {
+
+    @Test
+    void theVectorKernelIsChosenWhereItIsAvailable() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "the tests run with --add-modules jdk.incubator.vector (see actnn-core/pom.xml)");
+        Assumptions.assumeTrue(VectorKernel.fastHere());
+        assertEquals("vector", Kernels.best().name(), "the faster kernel is the one tested by the backend tests");
+    }
+
+    @Test
+    void kernelsAgreeOnEveryPieceOfWork() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        GroupKernel scalar = Kernels.scalar();
+        GroupKernel vector = new VectorKernel();
+        int groupSize = 96;
+        Random random = new Random(17);
+        Scratch a = new Scratch(groupSize);
+        Scratch b = new Scratch(groupSize);
+        for (int trial = 0; trial < 2000; trial++) {
+            int length = 1 + random.nextInt(groupSize);
+            float[] x = new float[groupSize];
+            for (int i = 0; i < length; i++) {
+                x[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(7) - 3));
+            }
+            float[] xa = x.clone();
+            float[] xb = x.clone();
+            scalar.minMax(xa, length, a.minMax);
+            vector.minMax(xb, length, b.minMax);
+            assertArrayEquals(a.minMax, b.minMax, 0f, "minMax of " + length);
+            int bits = 1 << random.nextInt(4);
+            int levels = (1 << bits) - 1;
+            float lo = a.minMax[0] - random.nextFloat() * 0.01f;
+            float step = (a.minMax[1] - lo) / levels * (1 + random.nextFloat() * 0.01f);
+            float inv = step == 0f ? 0f : 1f / step;
+            long first = random.nextInt(1 << 20);
+            boolean stochastic = random.nextBoolean();
+            scalar.encode(x, length, lo, inv, levels, first, trial, stochastic, a);
+            vector.encode(x, length, lo, inv, levels, first, trial, stochastic, b);
+            assertArrayEquals(a.codes, b.codes, "codes, trial " + trial);
+            BitPacker.pack(a.codes, groupSize, bits, a.packed);
+            float[] ya = new float[groupSize];
+            float[] yb = new float[groupSize];
+            scalar.decode(a.packed, length, bits, lo, step, ya);
+            vector.decode(a.packed, length, bits, lo, step, yb);
+            for (int i = 0; i < length; i++) {
+                assertEquals(ya[i], yb[i], 0f, "decoded element " + i + ", trial " + trial);
+            }
+        }
+    }
+
+    @Test
+    void foreignStatisticsClampLikeTheScalarCast() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        float[] x = {-1e30f, -5f, -0.5f, 0f, 2f, 3.99f, 1e30f, Float.NaN};
+        Scratch a = new Scratch(32);
+        Scratch b = new Scratch(32);
+        float[] padded = java.util.Arrays.copyOf(x, 32);
+        Kernels.scalar().encode(padded, x.length, 0f, 1f, 3, 0, 0, false, a);
+        new VectorKernel().encode(padded, x.length, 0f, 1f, 3, 0, 0, false, b);
+        assertArrayEquals(a.codes, b.codes);
+        assertArrayEquals(new byte[] {0, 0, 0, 0, 2, 3, 3, 0}, java.util.Arrays.copyOf(a.codes, 8));
+    }
+}
