@@ -80,9 +80,29 @@ public class QParallel extends ParallelBlock {
         if (tape == null) {
             return super.forwardInternal(parameterStore, inputs, training, params);
         }
+        return forwardJoined(tape, inputs, child -> child.forward(parameterStore, inputs, true, params));
+    }
+
+    /**
+     * The forward with labels that DJL's trainer uses: the same recorded join.
+     */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList data,
+            NDList labels,
+            PairList<String, Object> params) {
+        Tape tape = Tape.current();
+        if (tape == null) {
+            return super.forwardInternal(parameterStore, data, labels, params);
+        }
+        return forwardJoined(tape, data, child -> child.forward(parameterStore, data, labels, params));
+    }
+
+    private NDList forwardJoined(Tape tape, NDList inputs, Function<Block, NDList> call) {
         List<NDList> branches = new ArrayList<>(children.size());
         for (Block child : children.values()) {
-            branches.add(child.forward(parameterStore, inputs, training, params));
+            branches.add(call.apply(child));
         }
         NDList out = JoinOps.forward(tape, kind, join, site, branches);
         for (NDList branch : branches) {

@@ -9,6 +9,7 @@ import ai.djl.util.PairList;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * DJL's {@link SequentialBlock} whose children are Q-layers; in a compressed training step it
@@ -49,9 +50,30 @@ public class QSequential extends SequentialBlock {
         if (tape == null || isReturnIntermediate()) {
             return super.forwardInternal(parameterStore, inputs, training, params);
         }
+        return forwardReleasing(tape, inputs, (child, in) -> child.forward(parameterStore, in, true, params));
+    }
+
+    /**
+     * The forward with labels that DJL's trainer uses ({@code Trainer.forward(data, labels)}):
+     * the same intermediate release as the forward without labels.
+     */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList data,
+            NDList labels,
+            PairList<String, Object> params) {
+        Tape tape = Tape.current();
+        if (tape == null || isReturnIntermediate()) {
+            return super.forwardInternal(parameterStore, data, labels, params);
+        }
+        return forwardReleasing(tape, data, (child, in) -> child.forward(parameterStore, in, labels, params));
+    }
+
+    private NDList forwardReleasing(Tape tape, NDList inputs, BiFunction<Block, NDList, NDList> call) {
         NDList current = inputs;
         for (Block child : children.values()) {
-            NDList next = child.forward(parameterStore, current, training, params);
+            NDList next = call.apply(child, current);
             if (current != inputs && Intermediates.isRecorded(child)) {
                 Intermediates.release(tape, current, Arrays.asList(next, inputs));
             }
