@@ -198,8 +198,16 @@ final class Masks {
                 int length = (int) Math.min(BLOCK, Math.min(to * 8L, numel) - start);
                 mask.get(start / 8, packed, 0, (length + 7) / 8);
                 grad.read(start, v, length, scratch);
+                // Branch-free (masks are close to random): AND the float's bits with all ones or
+                // all zeros, which also turns NaN or infinite gradients of dropped elements into 0.
                 for (int i = 0; i < length; i++) {
-                    v[i] = ((packed[i >>> 3] >>> (i & 7)) & 1) != 0 ? v[i] * scale : 0f;
+                    int keep = -((packed[i >>> 3] >>> (i & 7)) & 1);
+                    v[i] = Float.intBitsToFloat(Float.floatToRawIntBits(v[i]) & keep);
+                }
+                if (scale != 1f) {
+                    for (int i = 0; i < length; i++) {
+                        v[i] *= scale;
+                    }
                 }
                 out.write(start, v, length, scratch);
             }
