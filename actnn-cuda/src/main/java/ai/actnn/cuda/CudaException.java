@@ -9,7 +9,10 @@ public class CudaException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** What failed. */
     private final String operation;
+
+    /** The CUresult / nvrtcResult code, or -1. */
     private final int errorCode;
 
     /**

@@ -89,7 +89,8 @@ final class CudaGroupStats implements GroupStats {
                     PtNDArray out = PtArrays.empty((PtNDManager) tmp, new Shape(layout.samples), DataType.FLOAT32,
                             stats.getDevice());
                     kernels.rangeSquares(address(), PtArrays.address(out), layout);
-                    rangeSquares = out.toFloatArray();  // copies on the default stream: waits for the kernel
+                    // a copy on the default stream: it waits for the kernel
+                    rangeSquares = out.toDevice(ai.djl.Device.cpu(), true).toFloatArray();
                 }
             }
         }

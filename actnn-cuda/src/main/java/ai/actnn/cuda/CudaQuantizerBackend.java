@@ -371,7 +371,9 @@ public final class CudaQuantizerBackend implements QuantizerBackend {
 
     private static boolean readFlag(PtNDArray flag) {
         // A device-to-host copy on the default stream: it waits for the kernels queued before it.
-        return flag.toIntArray()[0] != 0;
+        try (NDArray host = flag.toDevice(Device.cpu(), true)) {
+            return host.toIntArray()[0] != 0;
+        }
     }
 
     /**

@@ -6,13 +6,13 @@ import ai.djl.ndarray.types.Shape;
  * Parameters of a 2-D max pooling with PyTorch's semantics and dilation 1: kernel, stride,
  * zero-based padding (padding never wins: windows are clipped to the input) and ceil mode.
  *
- * @param kernelH kernel height (>= 1)
- * @param kernelW kernel width (>= 1); {@code kernelH * kernelW <= 255}, so that the argmax
+ * @param kernelH kernel height (&gt;= 1)
+ * @param kernelW kernel width (&gt;= 1); {@code kernelH * kernelW <= 255}, so that the argmax
  *     offset inside a window fits in one byte
- * @param strideH vertical stride (>= 1)
- * @param strideW horizontal stride (>= 1)
- * @param padH padding above and below (0 <= padH <= kernelH / 2, PyTorch's rule)
- * @param padW padding left and right (0 <= padW <= kernelW / 2)
+ * @param strideH vertical stride (&gt;= 1)
+ * @param strideW horizontal stride (&gt;= 1)
+ * @param padH padding above and below ({@code 0 <= padH <= kernelH / 2}, PyTorch's rule)
+ * @param padW padding left and right ({@code 0 <= padW <= kernelW / 2})
  * @param ceilMode whether output sizes round up (PyTorch's {@code ceil_mode})
  */
 public record MaxPool2dSpec(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
@@ -24,6 +24,13 @@ public record MaxPool2dSpec(int kernelH, int kernelW, int strideH, int strideW, 
     /**
      * Validates the parameters.
      *
+     * @param kernelH kernel height
+     * @param kernelW kernel width
+     * @param strideH vertical stride
+     * @param strideW horizontal stride
+     * @param padH vertical padding
+     * @param padW horizontal padding
+     * @param ceilMode ceil mode
      * @throws IllegalArgumentException naming the bad parameter and the allowed values
      */
     public MaxPool2dSpec {
@@ -67,7 +74,7 @@ public record MaxPool2dSpec(int kernelH, int kernelW, int strideH, int strideW, 
      * @param stride stride
      * @param pad padding
      * @param ceilMode ceil mode
-     * @return the output size (may be < 1 for inputs smaller than the window)
+     * @return the output size (may be below 1 for inputs smaller than the window)
      */
     public static long outputSize(long in, int kernel, int stride, int pad, boolean ceilMode) {
         long num = in + 2L * pad - kernel + (ceilMode ? stride - 1 : 0);

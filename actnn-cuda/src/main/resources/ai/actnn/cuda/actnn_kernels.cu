@@ -489,6 +489,7 @@ static __device__ __forceinline__ void actnn_group_stats(const T* __restrict__ x
         float mn = __uint_as_float(0x7f800000u);
         float mx = __uint_as_float(0xff800000u);
         bool bad = false;
+#pragma unroll 2  // loads of later chunks are issued before the earlier chunks' shuffles
         for (int c = 0; c < nchunks; ++c) {
             const actnn_i64 p0 = 64 * c + 2 * lane;
             const bool r0 = p0 < valid;
@@ -541,6 +542,7 @@ static __device__ __forceinline__ void actnn_pack(const T* __restrict__ x, const
         actnn_u32* const words = reinterpret_cast<actnn_u32*>(
                 out + actnn_sample_offset(offsets, n, bytesPerBit, uniformBits) + s * ((actnn_i64)groupSize * bits / 8));
         const actnn_i64 groupWords = (actnn_i64)groupSize * bits / 32;
+#pragma unroll 2  // loads of later chunks are issued before the earlier chunks' shuffles
         for (int c = 0; c < nchunks; ++c) {
             const actnn_i64 p0 = 64 * c + 2 * lane;
             const bool r0 = p0 < valid;
@@ -598,6 +600,7 @@ static __device__ __forceinline__ void actnn_unpack(const actnn_u8* __restrict__
         const int shift = (lane & (lanesPerWord - 1)) * 2 * bits;
         const actnn_u32* const words = reinterpret_cast<const actnn_u32*>(
                 in + actnn_sample_offset(offsets, n, bytesPerBit, uniformBits) + s * ((actnn_i64)groupSize * bits / 8));
+#pragma unroll 2  // loads of later chunks are issued before the earlier chunks' shuffles
         for (int c = 0; c < nchunks; ++c) {
             const actnn_i64 p0 = 64 * c + 2 * lane;
             const bool r0 = p0 < valid;
