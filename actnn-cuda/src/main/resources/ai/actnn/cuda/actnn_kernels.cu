@@ -59,10 +59,10 @@ static __device__ __forceinline__ float actnn_nan() {
     return __uint_as_float(0x7fc00000u);  // Java's Float.NaN: the canonical quiet NaN of the format
 }
 
-// Minimum and maximum in Java's Math.min/max order for non-NaN values: -0 < +0. Using this order
-// makes the result independent of the reduction order (a plain "<" would keep whichever zero came
-// first). NaN inputs produce an arbitrary value, but a group holding a NaN is flagged non-finite and
-// its minimum and maximum are never used.
+// Minimum and maximum in Java's Math.min/max order for non-NaN values: -0 < +0, so the reduction is
+// associative and commutative (a plain "<" would keep whichever zero came first); the format then
+// turns a zero extreme into +0 (actnn_finalize_minmax). NaN inputs produce an arbitrary value, but a
+// group holding a NaN is flagged non-finite and its minimum and maximum are never used.
 static __device__ __forceinline__ float actnn_min(float a, float b) {
     if (a < b) return a;
     if (b < a) return b;
