@@ -1,5 +1,6 @@
 package ai.actnn.examples.bench;
 
+import ai.actnn.examples.models.InputSize;
 import ai.actnn.examples.report.Charts;
 import ai.actnn.examples.report.Series;
 import ai.actnn.examples.report.Units;
@@ -49,7 +50,7 @@ public final class BenchmarkCharts {
                     .toList();
             if (!line.isEmpty()) {
                 throughput.add(new Series(level, line.stream().mapToDouble(BenchmarkResult::batch).toArray(),
-                        line.stream().mapToDouble(BenchmarkResult::imagesPerSecond).toArray()));
+                        line.stream().mapToDouble(BenchmarkResult::samplesPerSecond).toArray()));
             }
         }
         Map<String, double[]> memory = new LinkedHashMap<>();
@@ -60,10 +61,10 @@ public final class BenchmarkCharts {
                     .findFirst().orElse(Double.NaN)).toArray();
             memory.put("batch " + b, perLevel);
         }
-        int side = ok.get(0).imageSize();
-        String title = model + ", " + side + "x" + side + " images, CPU";
+        InputSize size = ok.get(0).size();
+        String title = model + ", " + size.describe() + ", CPU";
         Charts.save(List.of(
-                Charts.throughput("Training throughput: " + title, throughput, maxBatch),
+                Charts.throughput("Training throughput: " + title, size.examples(), throughput, maxBatch),
                 Charts.memoryBars("Activation memory: " + title, "activation memory (MB)", levels, memory)),
                 file);
         return true;

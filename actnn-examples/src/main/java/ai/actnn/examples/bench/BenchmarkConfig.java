@@ -1,30 +1,27 @@
 package ai.actnn.examples.bench;
 
 import ai.actnn.examples.engine.Levels;
-import ai.actnn.examples.models.ModelZoo;
+import ai.actnn.examples.models.ModelSpec;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * One benchmark configuration: a model at a level and batch size, on random images.
+ * One benchmark configuration: a model with its input shape at a level and batch size, on random
+ * inputs.
  *
- * <p>Invalid values (unknown model or level, non-positive sizes) throw {@link
- * IllegalArgumentException}; the level is stored in its canonical spelling.
+ * <p>Invalid values (unknown level, non-positive sizes) throw {@link IllegalArgumentException};
+ * the level is stored in its canonical spelling.
  *
- * @param model a model name of {@link ModelZoo}
+ * @param model the model and its input shape ({@link ai.actnn.examples.models.ModelCatalog})
  * @param level a canonical level name
- * @param batch images per step
- * @param imageSize image height and width
- * @param channels image channels
- * @param classes output classes
+ * @param batch examples (images or sequences) per step
  * @param iterations measured steps
  * @param warmup unmeasured steps before them
  * @param seed seed of initialization and data
  */
-public record BenchmarkConfig(
-        String model, String level, int batch, int imageSize, int channels, int classes,
-        int iterations, int warmup, long seed) {
+public record BenchmarkConfig(ModelSpec model, String level, int batch, int iterations, int warmup, long seed) {
 
     /**
      * Validates the configuration.
@@ -32,27 +29,32 @@ public record BenchmarkConfig(
      * @param model see the record description
      * @param level see the record description
      * @param batch see the record description
-     * @param imageSize see the record description
-     * @param channels see the record description
-     * @param classes see the record description
      * @param iterations see the record description
      * @param warmup see the record description
      * @param seed see the record description
      * @throws IllegalArgumentException for an invalid value
      */
     public BenchmarkConfig {
-        ModelZoo.defaultChannels(model); // validates the name
+        Objects.requireNonNull(model, "model");
         level = Levels.canonical(level);
-        positive("batch", batch);
-        positive("image size", imageSize);
-        positive("channels", channels);
-        positive("iterations", iterations);
-        if (classes < 2) {
-            throw new IllegalArgumentException("classes must be >= 2, not " + classes);
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, not " + batch);
+        }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("iterations must be >= 1, not " + iterations);
         }
         if (warmup < 0) {
             throw new IllegalArgumentException("warmup must be >= 0, not " + warmup);
         }
+    }
+
+    /**
+     * Returns the model's name.
+     *
+     * @return the name
+     */
+    public String modelName() {
+        return model.name();
     }
 
     /**
@@ -62,27 +64,21 @@ public record BenchmarkConfig(
      * @return the configuration
      */
     public BenchmarkConfig withBatch(int newBatch) {
-        return new BenchmarkConfig(model, level, newBatch, imageSize, channels, classes, iterations, warmup, seed);
+        return new BenchmarkConfig(model, level, newBatch, iterations, warmup, seed);
     }
 
     /**
      * Returns the CLI arguments that reproduce this configuration with the {@code benchmark}
-     * subcommand (used to run it in a child JVM).
+     * subcommand (used to run it in a child JVM): the model's options, then level, batch,
+     * iterations, warm-up and seed.
      *
      * @return the arguments after {@code benchmark}
      */
     public List<String> toArguments() {
-        List<String> args = new ArrayList<>();
-        args.addAll(List.of("--model", model, "--levels", level, "--batch", Integer.toString(batch)));
-        args.addAll(List.of("--image-size", Integer.toString(imageSize), "--channels", Integer.toString(channels)));
-        args.addAll(List.of("--classes", Integer.toString(classes), "--iterations", Integer.toString(iterations)));
-        args.addAll(List.of("--warmup", Integer.toString(warmup), "--seed", Long.toString(seed)));
+        List<String> args = new ArrayList<>(model.arguments());
+        args.addAll(List.of("--levels", level, "--batch", Integer.toString(batch)));
+        args.addAll(List.of("--iterations", Integer.toString(iterations), "--warmup", Integer.toString(warmup)));
+        args.addAll(List.of("--seed", Long.toString(seed)));
         return args;
-    }
-
-    private static void positive(String what, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(what + " must be >= 1, not " + value);
-        }
     }
 }

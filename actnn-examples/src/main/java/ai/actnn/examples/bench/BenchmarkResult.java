@@ -1,5 +1,6 @@
 package ai.actnn.examples.bench;
 
+import ai.actnn.examples.models.InputSize;
 import ai.actnn.examples.report.JsonLine;
 import ai.actnn.examples.report.Units;
 
@@ -11,12 +12,13 @@ import java.util.Map;
  * @param model the model name
  * @param level the level
  * @param batch the batch size
- * @param imageSize the image side
+ * @param size the input size: the image side, or the sequence length and width
  * @param activationBytes median over measured steps of RSS after forward - RSS before the step
  * @param peakBytes largest VmHWM - RSS before the step over measured steps
  * @param stateBytes median RSS before a step - RSS before the model was built: weights, gradients,
  *     optimizer state and the input batch
- * @param imagesPerSecond batch / median step time (forward, backward, optimizer step)
+ * @param samplesPerSecond batch / median step time (forward, backward, optimizer step): images or
+ *     sequences per second
  * @param msPerStep median step time in milliseconds
  * @param bitsAvg average bits per stored activation element, NaN when not reported
  * @param mallocTuned whether the JVM ran with {@code MALLOC_MMAP_THRESHOLD_} (else memory is
@@ -25,9 +27,9 @@ import java.util.Map;
  * @param error why it failed, or {@code null}
  */
 public record BenchmarkResult(
-        String model, String level, int batch, int imageSize,
+        String model, String level, int batch, InputSize size,
         long activationBytes, long peakBytes, long stateBytes,
-        double imagesPerSecond, double msPerStep, double bitsAvg,
+        double samplesPerSecond, double msPerStep, double bitsAvg,
         boolean mallocTuned, boolean freshJvm, String error) {
 
     /**
@@ -39,7 +41,7 @@ public record BenchmarkResult(
      * @return the result, with NaN and -1 for the unmeasured values
      */
     public static BenchmarkResult failed(BenchmarkConfig config, String error, boolean freshJvm) {
-        return new BenchmarkResult(config.model(), config.level(), config.batch(), config.imageSize(),
+        return new BenchmarkResult(config.modelName(), config.level(), config.batch(), config.model().size(),
                 -1, -1, -1, Double.NaN, Double.NaN, Double.NaN, false, freshJvm, error);
     }
 
@@ -66,20 +68,24 @@ public record BenchmarkResult(
     /**
      * Returns the result as one JSON object.
      *
-     * @return the object: model, level, batch, image_size, activation_mb, peak_mb, state_mb,
-     *     total_peak_mb, ips, ms_per_step, bits_avg, malloc_tuned, fresh_jvm and, on failure, error
+     * @return the object: model, level, batch, image_size (null for sequence models), seq_len and
+     *     width (null for image models), activation_mb, peak_mb, state_mb, total_peak_mb, ips
+     *     (images or sequences per second), ms_per_step, bits_avg, malloc_tuned, fresh_jvm and, on
+     *     failure, error
      */
     public JsonLine toJson() {
         JsonLine json = new JsonLine()
                 .put("model", model)
                 .put("level", level)
                 .put("batch", batch)
-                .put("image_size", imageSize)
+                .put("image_size", size.imageSize())
+                .put("seq_len", size.seqLen())
+                .put("width", size.width())
                 .put("activation_mb", mbOrNull(activationBytes))
                 .put("peak_mb", mbOrNull(peakBytes))
                 .put("state_mb", mbOrNull(stateBytes))
                 .put("total_peak_mb", mbOrNull(totalPeakBytes()))
-                .put("ips", Units.round(imagesPerSecond, 1))
+                .put("ips", Units.round(samplesPerSecond, 1))
                 .put("ms_per_step", Units.round(msPerStep, 1))
                 .put("bits_avg", Units.round(bitsAvg, 2))
                 .put("malloc_tuned", mallocTuned)
@@ -95,11 +101,13 @@ public record BenchmarkResult(
      *
      * @param f the parsed JSON fields
      * @return the result (MB values come back as bytes, to MiB precision)
-     * @throws IllegalArgumentException if a required field is missing or has the wrong type
+     * @throws IllegalArgumentException if a required field is missing or has the wrong type, or
+     *     the sizes are neither an image side nor a sequence length with a width
      */
     public static BenchmarkResult fromJson(Map<String, Object> f) {
         return new BenchmarkResult(
-                string(f, "model"), string(f, "level"), (int) number(f, "batch"), (int) number(f, "image_size"),
+                string(f, "model"), string(f, "level"), (int) number(f, "batch"),
+                new InputSize(intOrNull(f, "image_size"), intOrNull(f, "seq_len"), intOrNull(f, "width")),
                 bytes(f, "activation_mb"), bytes(f, "peak_mb"), bytes(f, "state_mb"),
                 number(f, "ips"), number(f, "ms_per_step"), number(f, "bits_avg"),
                 Boolean.TRUE.equals(f.get("malloc_tuned")), Boolean.TRUE.equals(f.get("fresh_jvm")),
@@ -112,8 +120,8 @@ public record BenchmarkResult(
      * @return the result
      */
     public BenchmarkResult inFreshJvm() {
-        return new BenchmarkResult(model, level, batch, imageSize, activationBytes, peakBytes, stateBytes,
-                imagesPerSecond, msPerStep, bitsAvg, mallocTuned, true, error);
+        return new BenchmarkResult(model, level, batch, size, activationBytes, peakBytes, stateBytes,
+                samplesPerSecond, msPerStep, bitsAvg, mallocTuned, true, error);
     }
 
     private static Double mbOrNull(long bytes) {
@@ -136,6 +144,17 @@ public record BenchmarkResult(
             throw new IllegalArgumentException("benchmark JSON lacks number field " + key);
         }
         return n.doubleValue();
+    }
+
+    private static Integer intOrNull(Map<String, Object> f, String key) {
+        Object v = f.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Number n)) {
+            throw new IllegalArgumentException("benchmark JSON field " + key + " is not a number: " + v);
+        }
+        return n.intValue();
     }
 
     private static long bytes(Map<String, Object> f, String key) {

@@ -1,7 +1,7 @@
 package ai.actnn.examples.bench;
 
 import ai.actnn.examples.engine.LevelSetup;
-import ai.actnn.examples.models.ModelZoo;
+import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.examples.train.ConsoleProgress;
 import ai.actnn.examples.train.Medians;
 import ai.actnn.examples.train.StepResult;
@@ -15,7 +15,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.Trainer;
 
 import java.util.Objects;
@@ -27,13 +26,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Measures one {@link BenchmarkConfig}: builds the model, sets it up at the level through the
  * {@link LevelSetup}, runs {@code warmup} unmeasured and {@code iterations} measured training steps
- * on random images, and reports the median activation memory, the largest peak, the memory held
+ * on random inputs and labels, and reports the median activation memory, the largest peak, the memory held
  * between steps and the median throughput.
  *
  * <p>Each step's input is created in its own sub-manager that is closed after the step, so every
  * intermediate of the step is freed before the next one starts (DJL attaches them to the input's
- * manager). Memory figures need Linux and {@code MALLOC_MMAP_THRESHOLD_=65536} ({@link
- * ProcessMemory}); elsewhere they are reported as unknown.
+ * manager). What the inputs are (images, token ids, feature sequences) is the {@link ModelSpec}'s
+ * business: the runner holds no per-model logic. Memory figures need Linux and {@code
+ * MALLOC_MMAP_THRESHOLD_=65536} ({@link ProcessMemory}); elsewhere they are reported as unknown.
  */
 public final class BenchmarkRunner {
 
@@ -68,24 +68,22 @@ public final class BenchmarkRunner {
         engine.setRandomSeed((int) config.seed());
         boolean measure = ProcessMemory.isSupported();
         long baseline = measure ? ProcessMemory.rssBytes() : -1;
-        Shape imageShape = new Shape(config.channels(), config.imageSize(), config.imageSize());
-        Block block = ModelZoo.build(config.model(), imageShape, config.classes());
+        ModelSpec spec = config.model();
         int steps = config.warmup() + config.iterations();
         long[] nanos = new long[config.iterations()];
         long[] activation = new long[config.iterations()];
         long[] state = new long[config.iterations()];
         long peak = measure ? 0 : -1;
         double bits;
-        try (Model model = Model.newInstance(config.model() + "-" + config.level());
+        try (Model model = Model.newInstance(spec.name() + "-" + config.level());
                 Trainer trainer = levelSetup.newTrainer(
-                        config.level(), block, model, TrainingConfigs.sgdMomentum(LEARNING_RATE))) {
-            Shape batchShape = new Shape(config.batch()).addAll(imageShape);
-            trainer.initialize(batchShape);
-            progress.start(String.format("%s %s batch %d", config.model(), config.level(), config.batch()), steps);
+                        config.level(), spec.build(), model, TrainingConfigs.sgdMomentum(LEARNING_RATE))) {
+            trainer.initialize(spec.inputShapes(config.batch()));
+            progress.start(String.format("%s %s batch %d", spec.name(), config.level(), config.batch()), steps);
             for (int step = 0; step < steps; step++) {
                 try (NDManager stepManager = trainer.getManager().newSubManager()) {
-                    NDList data = new NDList(stepManager.randomUniform(0f, 1f, batchShape));
-                    NDList labels = new NDList(randomLabels(stepManager, config));
+                    NDList data = spec.randomInputs(stepManager, config.batch());
+                    NDList labels = new NDList(randomLabels(stepManager, spec.classes(), config.batch()));
                     long before = measure ? ProcessMemory.rssBytes() : -1;
                     StepResult r = TrainingStep.run(trainer, data, labels, measure);
                     int i = step - config.warmup();
@@ -105,8 +103,7 @@ public final class BenchmarkRunner {
             bits = reported.isPresent() ? reported.getAsDouble() : Double.NaN;
         }
         double medianNanos = Medians.of(nanos);
-        BenchmarkResult result = new BenchmarkResult(config.model(), config.level(), config.batch(),
-                config.imageSize(),
+        BenchmarkResult result = new BenchmarkResult(spec.name(), config.level(), config.batch(), spec.size(),
                 measure ? Math.round(Medians.of(activation)) : -1, peak,
                 measure ? Math.round(Medians.of(state)) : -1,
                 config.batch() * 1e9 / medianNanos, medianNanos / 1e6, bits,
@@ -115,8 +112,8 @@ public final class BenchmarkRunner {
         return result;
     }
 
-    private static NDArray randomLabels(NDManager manager, BenchmarkConfig config) {
-        try (NDArray ints = manager.randomInteger(0, config.classes(), new Shape(config.batch()), DataType.INT32)) {
+    private static NDArray randomLabels(NDManager manager, int classes, int batch) {
+        try (NDArray ints = manager.randomInteger(0, classes, new Shape(batch), DataType.INT32)) {
             return ints.toType(DataType.FLOAT32, false);
         }
     }

@@ -27,6 +27,9 @@ import java.util.Locale;
  * iterations; the median is reported. Operations alternate with copies during the timed
  * iterations, so that a machine shared with other work slows both alike.
  *
+ * <p>From the command line: {@code bin/actnn quantizer-bench [--shape 32,64,32,32] [--bits 1,2,4,8]
+ * [--iterations 50] [--warmup 20] [--threads T] [--json]}, or directly:
+ *
  * <pre>
  * java --add-modules jdk.incubator.vector \
  *     -cp "actnn-examples/target/actnn-examples-0.1.0-SNAPSHOT.jar:actnn-examples/target/lib/*" \

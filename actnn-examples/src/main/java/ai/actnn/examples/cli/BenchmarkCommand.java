@@ -8,7 +8,8 @@ import ai.actnn.examples.bench.ByteSize;
 import ai.actnn.examples.bench.ChildJvm;
 import ai.actnn.examples.bench.MaxBatchSearch;
 import ai.actnn.examples.engine.LevelSetup;
-import ai.actnn.examples.models.ModelZoo;
+import ai.actnn.examples.models.ModelCatalog;
+import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.examples.report.ConsoleTable;
 import ai.actnn.examples.report.JsonLine;
 import ai.actnn.examples.report.JsonLineWriter;
@@ -31,6 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,11 +47,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Measure activation memory, peak memory and throughput of training steps on random"
-                    + " images, one JSON object per (model, level, batch).",
+                    + " inputs (images, token ids or feature sequences), one JSON object per (model, level, batch).",
             "activation_mb = RSS after forward - RSS before the step; peak_mb = VmHWM - RSS before;"
                     + " state_mb = weights, gradients, optimizer state and batch;"
                     + " total_peak_mb = state_mb + peak_mb (compared with --memory-budget);"
-                    + " ips = batch / median step time after warm-up."
+                    + " ips = batch / median step time after warm-up (images or sequences per second);"
+                    + " image_size is null for sequence models, seq_len and width for image models."
         })
 public final class BenchmarkCommand implements Callable<Integer> {
 
@@ -71,20 +74,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--model", required = true, split = ",", paramLabel = "NAME",
-            description = "Models, comma-separated: mlp, lenet, resnet18, resnet34, resnet50.")
+            description = "Models, comma-separated: mlp, lenet, resnet18, resnet34, resnet50 (random images),"
+                    + " bert-tiny (random token ids), transformer (random feature sequences).")
     List<String> models;
 
-    @Option(names = "--image-size", paramLabel = "N",
-            description = "Image height and width (default: 28 for mlp/lenet, 32 for the ResNets).")
-    Integer imageSize;
-
-    @Option(names = "--channels", paramLabel = "C",
-            description = "Image channels (default: 1 for mlp/lenet, 3 for the ResNets).")
-    Integer channels;
-
-    @Option(names = "--classes", defaultValue = "10", paramLabel = "K",
-            description = "Output classes (default: ${DEFAULT-VALUE}).")
-    int classes;
+    @Mixin ModelSizeOptions sizes;
 
     @Option(names = "--batch", required = true, split = ",", paramLabel = "B",
             description = "Batch sizes, comma-separated (with --find-max-batch: the smallest one"
@@ -143,7 +137,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> modelNames = OptionChecks.allOneOf(spec, "--model", models, ModelZoo.NAMES);
+        List<String> modelNames = OptionChecks.allOneOf(spec, "--model", models, ModelCatalog.NAMES);
+        List<ModelSpec> modelSpecs = sizes.specs(spec, modelNames);
         List<String> levelNames = OptionChecks.levels(spec, "--levels", levels);
         List<Integer> batchSizes = OptionChecks.positive(spec, "--batch", batches);
         validate();
@@ -155,9 +150,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
         List<BenchmarkResult> results = new ArrayList<>();
         Map<String, Map<String, Integer>> maxBatches = new LinkedHashMap<>();
         List<JsonLine> searches = new ArrayList<>();
-        for (String model : modelNames) {
+        for (ModelSpec model : modelSpecs) {
             for (String level : levelNames) {
-                BenchmarkConfig base = config(model, level, batchSizes.get(0));
+                BenchmarkConfig base = new BenchmarkConfig(model, level, batchSizes.get(0), iterations, warmup, seed);
                 for (int b : batchSizes) {
                     BenchmarkResult r = measure(base.withBatch(b));
                     results.add(r);
@@ -197,15 +192,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
         OptionChecks.positive(spec, "--iterations", iterations);
         OptionChecks.nonNegative(spec, "--warmup", warmup);
         OptionChecks.positive(spec, "--batch-limit", batchLimit);
-        if (imageSize != null) {
-            OptionChecks.positive(spec, "--image-size", imageSize);
-        }
-        if (channels != null) {
-            OptionChecks.positive(spec, "--channels", channels);
-        }
-        if (classes < 2) {
-            throw OptionChecks.fail(spec, "Invalid value for option '--classes': " + classes + " (must be >= 2)");
-        }
         if (findMaxBatch && memoryBudget == null) {
             throw OptionChecks.fail(spec, "--find-max-batch needs --memory-budget (e.g. --memory-budget 4GiB)");
         }
@@ -224,14 +210,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
         }
     }
 
-    private BenchmarkConfig config(String model, String level, int batch) {
-        int size = imageSize != null ? imageSize : ModelZoo.defaultImageSize(model);
-        int c = channels != null ? channels : ModelZoo.defaultChannels(model);
-        return new BenchmarkConfig(model, level, batch, size, c, classes, iterations, warmup, seed);
-    }
-
     private BenchmarkResult measure(BenchmarkConfig config) {
-        logger.info("benchmark {} {} batch {}{}", config.model(), config.level(), config.batch(),
+        logger.info("benchmark {} ({}) {} batch {}{}", config.modelName(), config.model().size().describe(),
+                config.level(), config.batch(),
                 freshJvm ? " (fresh JVM)" : "");
         if (freshJvm) {
             return new ChildJvm(Main.class.getName()).run(config);
@@ -239,7 +220,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         try {
             return new BenchmarkRunner(levelSetup, new ConsoleProgress()).run(config);
         } catch (RuntimeException e) {
-            logger.debug("{} {} batch {} failed", config.model(), config.level(), config.batch(), e);
+            logger.debug("{} {} batch {} failed", config.modelName(), config.level(), config.batch(), e);
             String message = e.getMessage() != null ? e.getMessage() : e.toString();
             return BenchmarkResult.failed(config, message, false);
         }
@@ -249,7 +230,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             Map<String, Map<String, Integer>> maxBatches) {
         Map<Integer, BenchmarkResult> known = new LinkedHashMap<>();
         for (BenchmarkResult r : results) {
-            if (r.model().equals(base.model()) && r.level().equals(base.level())) {
+            if (r.model().equals(base.modelName()) && r.level().equals(base.level())) {
                 known.put(r.batch(), r);
             }
         }
@@ -262,9 +243,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
             });
             return r.totalPeakBytes();
         });
-        maxBatches.computeIfAbsent(base.model(), m -> new LinkedHashMap<>()).put(base.level(), search.maxBatch());
+        maxBatches.computeIfAbsent(base.modelName(), m -> new LinkedHashMap<>()).put(base.level(), search.maxBatch());
         return new JsonLine()
-                .put("model", base.model())
+                .put("model", base.modelName())
                 .put("level", base.level())
                 .put("max_batch", search.maxBatch())
                 .put("memory_budget_mb", Units.mb(memoryBudget))
@@ -294,10 +275,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     static ConsoleTable resultTable(List<BenchmarkResult> results) {
         ConsoleTable table = new ConsoleTable("model", "level", "batch", "activation MB", "peak MB", "state MB",
-                "images/s", "ms/step", "bits", "error");
+                "samples/s", "ms/step", "bits", "error");
         for (BenchmarkResult r : results) {
             table.addRow(r.model(), r.level(), r.batch(), TrainCommand.mb(r.activationBytes()),
-                    TrainCommand.mb(r.peakBytes()), TrainCommand.mb(r.stateBytes()), r.imagesPerSecond(),
+                    TrainCommand.mb(r.peakBytes()), TrainCommand.mb(r.stateBytes()), r.samplesPerSecond(),
                     r.msPerStep(), Double.isNaN(r.bitsAvg()) ? null : String.format("%.2f", r.bitsAvg()),
                     r.error());
         }

@@ -34,23 +34,28 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code actnn demo}: trains LeNet on real MNIST at L0 (exact) and L3 (2-bit activations) for a
- * short fixed budget and compares activation memory, peak memory, throughput and test accuracy.
+ * {@code actnn demo}: trains LeNet (or another MNIST model, e.g. the rows-as-sequence transformer)
+ * on real MNIST at L0 (exact) and L3 (2-bit activations) for a short fixed budget and compares
+ * activation memory, peak memory, throughput and test accuracy.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Train LeNet on real MNIST at L0 (no compression) and L3 (2-bit activations) for a few"
-                    + " minutes on the CPU; print memory, speed and accuracy and write a chart.",
+            "Train LeNet (or --model) on real MNIST at L0 (no compression) and L3 (2-bit activations)"
+                    + " for a few minutes on the CPU; print memory, speed and accuracy and write a chart.",
         })
 public final class DemoCommand implements Callable<Integer> {
 
     private static final Logger logger = LoggerFactory.getLogger(DemoCommand.class);
 
-    private static final String MODEL = "lenet";
 
     private final LevelSetup levelSetup;
 
     @Spec CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "lenet", paramLabel = "NAME",
+            description = "Model: mlp, lenet, resnet18 or transformer (MNIST rows as a sequence)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String model;
 
     @Option(names = "--out", defaultValue = "actnn-demo.png", paramLabel = "FILE",
             description = "Chart to write (default: ./${DEFAULT-VALUE}).")
@@ -89,6 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        String modelName = OptionChecks.oneOf(spec, "--model", model, TrainCommand.MODELS);
         List<String> levelNames = OptionChecks.levels(spec, "--levels", levels);
         OptionChecks.positive(spec, "--epochs", epochs);
         OptionChecks.positive(spec, "--batch", batch);
@@ -103,21 +109,21 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, TrainingResult> results = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
         for (String level : levelNames) {
-            logger.info("demo: {} at {} for {} epochs of batch {}", MODEL, level, epochs, batch);
+            logger.info("demo: {} at {} for {} epochs of batch {}", modelName, level, epochs, batch);
             try {
                 results.put(level, runner.run(
-                        new TrainingOptions(MODEL, level, epochs, batch, learningRate, seed, 0), mnist, e -> { }));
+                        new TrainingOptions(modelName, level, epochs, batch, learningRate, seed, 0), mnist, e -> { }));
             } catch (RuntimeException e) {
                 logger.debug("demo level {} failed", level, e);
                 failures.put(level, e.getMessage() != null ? e.getMessage() : e.toString());
             }
         }
         PrintWriter stdout = spec.commandLine().getOut();
-        stdout.println("LeNet on " + mnist.description());
+        stdout.println(title(modelName) + " on " + mnist.description());
         stdout.print(table(levelNames, results, failures).render());
         stdout.flush();
         if (!results.isEmpty()) {
-            writeChart(results);
+            writeChart(title(modelName), results);
         }
         for (Map.Entry<String, String> f : failures.entrySet()) {
             spec.commandLine().getErr().println("level " + f.getKey() + " failed: " + f.getValue());
@@ -154,7 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
         return table;
     }
 
-    private void writeChart(Map<String, TrainingResult> results) throws IOException {
+    private void writeChart(String title, Map<String, TrainingResult> results) throws IOException {
         List<String> names = new ArrayList<>(results.keySet());
         double[] activation = names.stream().mapToDouble(l -> last(results.get(l)).activationBytes()
                 / Units.BYTES_PER_MB).toArray();
@@ -169,9 +175,14 @@ public final class DemoCommand implements Callable<Integer> {
                     IntStream.rangeClosed(1, r.epochs().size()).asDoubleStream().toArray(), r.testAccuracyPercent()));
         }
         Charts.save(List.of(
-                Charts.memoryBars("LeNet on MNIST, batch " + batch + ": memory per step", "memory (MB)", names, memory),
-                Charts.accuracy("LeNet on MNIST: test accuracy", accuracy)), out);
+                Charts.memoryBars(title + " on MNIST, batch " + batch + ": memory per step", "memory (MB)",
+                        names, memory),
+                Charts.accuracy(title + " on MNIST: test accuracy", accuracy)), out);
         logger.info("chart written to {}", out.toAbsolutePath());
+    }
+
+    private static String title(String modelName) {
+        return "lenet".equals(modelName) ? "LeNet" : modelName;
     }
 
     private static EpochResult last(TrainingResult r) {

@@ -69,27 +69,10 @@ public final class Main implements Runnable {
         cl.addSubcommand("demo", new DemoCommand(levelSetup));
         cl.addSubcommand("train", new TrainCommand(levelSetup));
         cl.addSubcommand("benchmark", new BenchmarkCommand(levelSetup));
-        addSubcommandsFromOtherBranches(cl);
+        cl.addSubcommand("quantizer-bench", new QuantizerBenchCommand());
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.setExecutionExceptionHandler(Main::handleExecutionException);
         return cl;
-    }
-
-    /**
-     * Registration point for subcommands whose code lives on other branches.
-     *
-     * <p>{@code quantizer-bench}: when {@code ai.actnn.examples.bench.QuantizerBenchmark} is merged,
-     * add a {@code QuantizerBenchCommand} (a picocli {@code Callable<Integer>} that parses the
-     * benchmark's options and calls {@code QuantizerBenchmark.run(...)}) here:
-     *
-     * <pre>{@code
-     * cl.addSubcommand("quantizer-bench", new QuantizerBenchCommand());
-     * }</pre>
-     *
-     * @param cl the command line
-     */
-    private static void addSubcommandsFromOtherBranches(CommandLine cl) {
-        // quantizer-bench: not on this branch yet (see the Javadoc above).
     }
 
     /** Without a subcommand: print the usage. */

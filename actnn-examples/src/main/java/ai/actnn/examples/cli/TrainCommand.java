@@ -2,6 +2,7 @@ package ai.actnn.examples.cli;
 
 import ai.actnn.examples.data.MnistData;
 import ai.actnn.examples.engine.LevelSetup;
+import ai.actnn.examples.models.ModelCatalog;
 import ai.actnn.examples.report.ConsoleTable;
 import ai.actnn.examples.report.JsonLineWriter;
 import ai.actnn.examples.train.ConsoleProgress;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
 public final class TrainCommand implements Callable<Integer> {
 
     static final List<String> DATASETS = List.of("mnist");
-    static final List<String> MODELS = List.of("mlp", "lenet", "resnet18");
+    static final List<String> MODELS = ModelCatalog.MNIST_NAMES;
 
     private final LevelSetup levelSetup;
 
@@ -38,7 +39,8 @@ public final class TrainCommand implements Callable<Integer> {
     String dataset;
 
     @Option(names = "--model", required = true, paramLabel = "NAME",
-            description = "Model: mlp, lenet or resnet18.")
+            description = "Model: mlp, lenet, resnet18, or transformer (a 2-layer transformer encoder"
+                    + " that reads each digit as a sequence of 28 rows of 28 pixels).")
     String model;
 
     @Option(names = "--level", required = true, paramLabel = "LEVEL",
@@ -55,6 +57,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.001", paramLabel = "RATE",
             description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
     float learningRate;
+
+    @Option(names = "--max-steps-per-epoch", defaultValue = "0", paramLabel = "N",
+            description = "Stop each epoch after N steps, for quick runs (default: ${DEFAULT-VALUE}: the whole"
+                    + " training set).")
+    int maxStepsPerEpoch;
 
     @Mixin DataOptions data;
 
@@ -102,7 +109,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
             throw OptionChecks.fail(spec, "Invalid value for option '--lr': " + learningRate + " (must be > 0)");
         }
-        return new TrainingOptions(m, l, epochs, batch, learningRate, seed, 0);
+        OptionChecks.nonNegative(spec, "--max-steps-per-epoch", maxStepsPerEpoch);
+        return new TrainingOptions(m, l, epochs, batch, learningRate, seed, maxStepsPerEpoch);
     }
 
     static ConsoleTable table(TrainingResult result) {

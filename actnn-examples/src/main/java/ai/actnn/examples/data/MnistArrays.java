@@ -188,8 +188,35 @@ public final class MnistArrays {
      * @return the dataset: data {@code [N,1,rows,cols]} float32 in [0,1], labels {@code [N]} float32
      */
     public ArrayDataset toDataset(NDManager manager, int batchSize, boolean shuffle, boolean dropLast) {
+        return toDataset(manager, new Shape(1, rows, cols), batchSize, shuffle, dropLast);
+    }
+
+    /**
+     * Creates a DJL dataset over these images, each reshaped to a model's input shape (for
+     * instance {@code (rows, cols)}: a sequence of {@code rows} rows of {@code cols} pixels).
+     *
+     * @param manager the owner of the tensors (close it to free them)
+     * @param exampleShape the shape of one example, of {@code rows * cols} elements
+     * @param batchSize the batch size
+     * @param shuffle whether batches are drawn in random order
+     * @param dropLast whether a final partial batch is dropped
+     * @return the dataset: data {@code [N, exampleShape...]} float32 in [0,1], labels {@code [N]}
+     *     float32
+     * @throws IllegalArgumentException if the example shape does not have {@code rows * cols}
+     *     elements
+     */
+    public ArrayDataset toDataset(
+            NDManager manager, Shape exampleShape, int batchSize, boolean shuffle, boolean dropLast) {
+        if (exampleShape.size() != (long) rows * cols) {
+            throw new IllegalArgumentException("cannot feed " + rows + "x" + cols + " images as examples of shape "
+                    + exampleShape + ": " + exampleShape.size() + " elements instead of " + rows * cols);
+        }
+        NDArray images = imagesArray(manager);
+        Shape target = new Shape(count()).addAll(exampleShape);
+        // a view of the same memory, owned by the same manager
+        NDArray data = images.getShape().equals(target) ? images : images.reshape(target);
         return new ArrayDataset.Builder()
-                .setData(imagesArray(manager))
+                .setData(data)
                 .optLabels(labelsArray(manager))
                 .setSampling(batchSize, shuffle, dropLast)
                 .build();

@@ -48,7 +48,7 @@ public final class TransformerModels {
      */
     public static Block bertTiny(int seqLen, int width, int vocabulary, int classes) {
         check(seqLen > 0, "sequence length " + seqLen + " must be positive");
-        int heads = Math.max(2, width / 64);
+        int heads = bertTinyHeads(width);
         check(width > 0 && width % heads == 0, "width " + width + " must be a positive multiple of " + heads);
         check(classes > 0 && vocabulary > 0, "classes and vocabulary must be positive");
         BertBlock bert =
@@ -67,6 +67,17 @@ public final class TransformerModels {
                 // BERT returns (sequence output, pooled output): classify the pooled one.
                 .add(new LambdaBlock(outputs -> new NDList(outputs.get(1)), "bertPooled"))
                 .add(Linear.builder().setUnits(classes).build());
+    }
+
+    /**
+     * Returns the number of attention heads of {@link #bertTiny(int, int, int, int)} at a width:
+     * {@code max(2, width / 64)}.
+     *
+     * @param width the embedding size
+     * @return the head count
+     */
+    public static int bertTinyHeads(int width) {
+        return Math.max(2, width / 64);
     }
 
     /**
@@ -115,7 +126,7 @@ public final class TransformerModels {
      * @return the model
      */
     public static Block mnistRowsTransformer() {
-        return transformer(64, 4, 128, 2, 0.1f, 10);
+        return TransformerSpec.mnistRows(28, 28).build();
     }
 
     private static Block encoderClassifier(

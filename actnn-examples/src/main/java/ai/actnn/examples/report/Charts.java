@@ -57,8 +57,24 @@ public final class Charts {
      * @return the chart
      */
     public static XYChart throughput(String title, List<Series> perLevel, Map<String, Integer> maxBatch) {
+        return throughput(title, "images", perLevel, maxBatch);
+    }
+
+    /**
+     * Creates the throughput chart of examples of a given kind.
+     *
+     * @param title the chart title, e.g. "bert-tiny, sequence length 128, width 128, CPU"
+     * @param examples what one example is, plural ("images", "sequences"): the y axis shows
+     *     {@code examples} per second
+     * @param perLevel one series per level: x = batch sizes, y = examples per second
+     * @param maxBatch per level name, the largest batch that fit (see {@link #throughput(String,
+     *     List, Map)})
+     * @return the chart
+     */
+    public static XYChart throughput(
+            String title, String examples, List<Series> perLevel, Map<String, Integer> maxBatch) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle("batch size").yAxisTitle("throughput (images/s)").build();
+                .xAxisTitle("batch size").yAxisTitle("throughput (" + examples + "/s)").build();
         style(chart.getStyler());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setYAxisMin(0.0);

@@ -6,7 +6,8 @@ package ai.actnn.examples.train;
  * <p>Invalid values (non-positive sizes, a learning rate that is not a finite positive number)
  * throw {@link IllegalArgumentException}.
  *
- * @param model a model name of {@link ai.actnn.examples.models.ModelZoo}
+ * @param model a model name of {@link ai.actnn.examples.models.ModelCatalog#MNIST_NAMES} (the
+ *     image models, or {@code transformer}: MNIST rows as a sequence)
  * @param level a canonical level name ({@link ai.actnn.examples.engine.Levels})
  * @param epochs number of passes over the training set, at least 1
  * @param batchSize images per step

@@ -3,13 +3,13 @@ package ai.actnn.examples.train;
 import ai.actnn.examples.data.MnistArrays;
 import ai.actnn.examples.data.MnistData;
 import ai.actnn.examples.engine.LevelSetup;
-import ai.actnn.examples.models.ModelZoo;
+import ai.actnn.examples.models.ModelCatalog;
+import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.memory.ProcessMemory;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.Batch;
@@ -26,13 +26,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a model of the {@link ModelZoo} on MNIST at one level and measures each epoch: training
+ * Trains a model of {@link ModelCatalog#MNIST_NAMES} on MNIST at one level and measures each epoch: training
  * loss and accuracy, test accuracy, throughput (median step time after warm-up) and, on Linux,
  * activation and peak memory of the steps ({@link ProcessMemory}).
  *
  * <p>The loop is explicit (shuffled batches, {@link TrainingStep} per batch, evaluation after each
  * epoch) so that memory can be read between the forward and the backward pass; it creates its
- * gradient collectors through the trainer exactly as {@code EasyTrain} does.
+ * gradient collectors through the trainer exactly as {@code EasyTrain} does. The model's {@link
+ * ModelSpec} says how it takes an image: image models as {@code (1, 28, 28)}, the transformer as a
+ * sequence of 28 rows of 28 pixels {@code (28, 28)}; the images are reshaped accordingly, and the
+ * loop is the same for every model.
  */
 public final class TrainingRunner {
 
@@ -67,17 +70,17 @@ public final class TrainingRunner {
     public TrainingResult run(TrainingOptions options, MnistData data, Consumer<EpochResult> onEpoch) {
         Engine.getInstance().setRandomSeed((int) options.seed());
         MnistArrays train = data.train();
-        Shape imageShape = new Shape(1, train.rows(), train.cols());
-        Block block = ModelZoo.build(options.model(), imageShape, MnistArrays.CLASSES);
+        ModelSpec spec = ModelCatalog.mnist(options.model(), train.rows(), train.cols());
+        Shape exampleShape = exampleShape(spec);
         boolean measure = ProcessMemory.isSupported();
         List<EpochResult> epochs = new ArrayList<>();
         try (Model model = Model.newInstance(options.model() + "-" + options.level());
                 Trainer trainer = levelSetup.newTrainer(
-                        options.level(), block, model, TrainingConfigs.adam(options.learningRate()));
+                        options.level(), spec.build(), model, TrainingConfigs.adam(options.learningRate()));
                 NDManager dataManager = trainer.getManager().newSubManager()) {
-            trainer.initialize(new Shape(options.batchSize(), 1, train.rows(), train.cols()));
-            ArrayDataset trainSet = train.toDataset(dataManager, options.batchSize(), true, true);
-            ArrayDataset testSet = data.test().toDataset(dataManager, EVAL_BATCH, false, false);
+            trainer.initialize(spec.inputShapes(options.batchSize()));
+            ArrayDataset trainSet = train.toDataset(dataManager, exampleShape, options.batchSize(), true, true);
+            ArrayDataset testSet = data.test().toDataset(dataManager, exampleShape, EVAL_BATCH, false, false);
             long steps = trainSet.size() / options.batchSize();
             if (options.maxStepsPerEpoch() > 0) {
                 steps = Math.min(steps, options.maxStepsPerEpoch());
@@ -98,6 +101,17 @@ public final class TrainingRunner {
             throw new IllegalStateException("cannot iterate the dataset: " + e.getMessage(), e);
         }
         return new TrainingResult(options.model(), options.level(), epochs);
+    }
+
+    /** Returns the shape of one example of a model that takes one image-like input. */
+    private static Shape exampleShape(ModelSpec spec) {
+        Shape[] inputs = spec.inputShapes(1);
+        if (inputs.length != 1 || spec.classes() != MnistArrays.CLASSES) {
+            throw new IllegalArgumentException(spec.name() + " does not classify images into "
+                    + MnistArrays.CLASSES + " digits: it takes " + inputs.length + " inputs and has "
+                    + spec.classes() + " classes");
+        }
+        return inputs[0].slice(1);
     }
 
     private EpochResult trainEpoch(Trainer trainer, ArrayDataset trainSet, ArrayDataset testSet,

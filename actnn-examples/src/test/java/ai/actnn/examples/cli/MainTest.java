@@ -30,7 +30,7 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"data", "demo", "train", "benchmark"})
+    @ValueSource(strings = {"data", "demo", "train", "benchmark", "quantizer-bench"})
     void everySubcommandHasHelp(String command) {
         assertEquals(0, run(command, "--help"));
         assertTrue(out.toString().startsWith("Usage: actnn " + command), out.toString());
@@ -58,7 +58,12 @@ class MainTest {
     @Test
     void badValuesAreUsageErrorsWithTheAllowedValues() {
         assertEquals(2, run("train", "--model", "vgg", "--level", "L3", "--epochs", "1"));
-        assertTrue(err.toString().contains("allowed: mlp, lenet, resnet18"), err.toString());
+        assertTrue(err.toString().contains("allowed: mlp, lenet, resnet18, transformer"), err.toString());
+        assertEquals(2, run("train", "--model", "bert-tiny", "--level", "L3", "--epochs", "1"));
+        assertEquals(2, run("train", "--model", "transformer", "--level", "L3", "--epochs", "1",
+                "--max-steps-per-epoch", "-1"));
+        assertTrue(err.toString().contains("'--max-steps-per-epoch': -1 (must be >= 0)"), err.toString());
+        assertEquals(2, run("demo", "--model", "bert-tiny"));
         assertEquals(2, run("train", "--model", "mlp", "--level", "L7", "--epochs", "1"));
         assertTrue(err.toString().contains("plain, L0, L1, L2, L3, L4, L5, auto"), err.toString());
         assertEquals(2, run("train", "--dataset", "cifar10", "--model", "mlp", "--level", "L3", "--epochs", "1"));

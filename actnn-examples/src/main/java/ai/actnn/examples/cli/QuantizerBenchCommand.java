@@ -1,0 +1,141 @@
+package ai.actnn.examples.cli;
+
+import ai.actnn.examples.bench.QuantizerBenchmark;
+import ai.actnn.examples.report.ConsoleTable;
+import ai.actnn.quant.cpu.CpuQuantizerBackend;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code actnn quantizer-bench}: speed of the CPU quantizer (quantize+pack, unpack+dequantize)
+ * against a plain copy of the same tensor, through {@link QuantizerBenchmark#run}.
+ */
+@Command(name = "quantizer-bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Measure the CPU quantizer against a copy of the same fp32 tensor: quantize+pack and"
+                    + " unpack+dequantize per bit width (stochastic rounding, groups of 256), plus"
+                    + " quantize+pack with nearest rounding at 2 bits.",
+            "gb_per_s = the tensor's fp32 bytes / median time; ratio_to_copy compares with"
+                    + " NDArray.duplicate measured alternately. The vector kernel needs"
+                    + " --add-modules jdk.incubator.vector (bin/actnn adds it)."
+        })
+public final class QuantizerBenchCommand implements Callable<Integer> {
+
+    private static final Logger logger = LoggerFactory.getLogger(QuantizerBenchCommand.class);
+
+    /** The bit widths the quantizer supports. */
+    static final List<Integer> SUPPORTED_BITS = List.of(1, 2, 4, 8);
+
+    /** The largest tensor measured: its bytes must fit one Java buffer (the memcpy reference). */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE / DataType.FLOAT32.getNumOfBytes();
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--shape", split = ",", paramLabel = "D", defaultValue = "32,64,32,32",
+            description = "Tensor shape, comma-separated (default: ${DEFAULT-VALUE}: a ResNet activation"
+                    + " at batch 32, 8 MB of fp32).")
+    List<Long> shape;
+
+    @Option(names = "--bits", split = ",", paramLabel = "B", defaultValue = "1,2,4,8",
+            description = "Bit widths, comma-separated, each 1, 2, 4 or 8 (default: ${DEFAULT-VALUE}).")
+    List<Integer> bits;
+
+    @Option(names = "--iterations", defaultValue = "50", paramLabel = "K",
+            description = "Timed iterations per operation; the median is reported (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "20", paramLabel = "W",
+            description = "Untimed iterations before them (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Quantizer threads (default: -D" + CpuQuantizerBackend.THREADS_PROPERTY
+                    + " or the number of processors).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print one JSON object per operation instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Shape tensorShape = validate();
+        CpuQuantizerBackend backend = threads == null ? new CpuQuantizerBackend() : new CpuQuantizerBackend(threads);
+        int[] bitWidths = bits.stream().distinct().mapToInt(Integer::intValue).toArray();
+        logger.info("quantizer-bench: shape {}, bits {}, {} kernel, {} threads, {} + {} iterations",
+                tensorShape, bits, backend.kernel(), backend.threads(), warmup, iterations);
+        List<QuantizerBenchmark.Result> results;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            results = QuantizerBenchmark.run(manager, backend, tensorShape, bitWidths, warmup, iterations);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            results.forEach(r -> out.println(r.toJson()));
+        } else {
+            out.printf(Locale.ROOT, "shape %s (%.1f MB fp32), %s kernel, %d threads%n", tensorShape,
+                    tensorShape.size() * 4 / 1e6, backend.kernel(), backend.threads());
+            out.print(table(results).render());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private Shape validate() {
+        if (shape == null || shape.isEmpty()) {
+            throw OptionChecks.fail(spec, "Option '--shape' needs at least one dimension, e.g. 32,64,32,32");
+        }
+        long elements = 1;
+        for (long d : shape) {
+            if (d < 1) {
+                throw OptionChecks.fail(spec, "Invalid value for option '--shape': " + shape
+                        + " (every dimension must be >= 1)");
+            }
+            if (elements > MAX_ELEMENTS / d) {
+                throw OptionChecks.fail(spec, "Invalid value for option '--shape': " + shape
+                        + " has too many elements (at most " + MAX_ELEMENTS + ": 2 GB of fp32)");
+            }
+            elements *= d;
+        }
+        if (bits == null || bits.isEmpty()) {
+            throw OptionChecks.fail(spec, "Option '--bits' needs at least one value (allowed: 1, 2, 4, 8)");
+        }
+        for (int b : bits) {
+            if (!SUPPORTED_BITS.contains(b)) {
+                throw OptionChecks.fail(spec, "Invalid value for option '--bits': " + b + " (allowed: 1, 2, 4, 8)");
+            }
+        }
+        OptionChecks.positive(spec, "--iterations", iterations);
+        OptionChecks.nonNegative(spec, "--warmup", warmup);
+        if (threads != null) {
+            OptionChecks.positive(spec, "--threads", threads);
+        }
+        return new Shape(shape.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    private static ConsoleTable table(List<QuantizerBenchmark.Result> results) {
+        ConsoleTable table = new ConsoleTable("op", "bits", "ms", "GB/s", "copy GB/s", "x copy", "packed MB");
+        for (QuantizerBenchmark.Result r : results) {
+            table.addRow(r.op(), r.bits() == 0 ? null : r.bits(), fixed(r.msMedian(), 3), fixed(r.gbPerSecond(), 2),
+                    fixed(r.copyGbPerSecond(), 2), fixed(r.ratioToCopy(), 2),
+                    r.packedBytes() == 0 ? null : fixed(r.packedBytes() / 1e6, 3));
+        }
+        return table;
+    }
+
+    private static String fixed(double value, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", value);
+    }
+}
