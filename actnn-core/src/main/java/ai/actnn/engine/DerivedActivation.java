@@ -38,6 +38,11 @@ final class DerivedActivation implements SavedActivation {
     }
 
     @Override
+    public int samples() {
+        return source.samples();
+    }
+
+    @Override
     public long storedBytes() {
         return 0;
     }

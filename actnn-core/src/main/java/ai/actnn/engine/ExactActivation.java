@@ -2,6 +2,8 @@ package ai.actnn.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.actnn.quant.PackedLayout;
 
 /**
  * A full-precision saved activation: a second handle on the tensor's storage, so the producer's
@@ -32,6 +34,19 @@ final class ExactActivation implements SavedActivation {
         NDArray copy = reference.stopGradient();
         copy.attach(manager);
         return copy;
+    }
+
+    @Override
+    public NDArray restore(NDManager manager, int from, int to) {
+        // A view: no copy of the kept storage.
+        NDArray part = reference.get(new NDIndex(from + ":" + to));
+        part.attach(manager);
+        return part;
+    }
+
+    @Override
+    public int samples() {
+        return PackedLayout.samples(reference.getShape());
     }
 
     @Override

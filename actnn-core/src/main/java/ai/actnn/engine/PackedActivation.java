@@ -37,6 +37,23 @@ final class PackedActivation implements SavedActivation {
     }
 
     @Override
+    public NDArray restore(NDManager manager, int from, int to) {
+        try (PackedTensor part = packed.slice(from, to)) {
+            if (part.getDevice().equals(device)) {
+                return backend.dequantize(part, manager);
+            }
+            try (PackedTensor back = part.toDevice(device)) {
+                return backend.dequantize(back, manager);
+            }
+        }
+    }
+
+    @Override
+    public int samples() {
+        return packed.samples();
+    }
+
+    @Override
     public long storedBytes() {
         return packed.byteSize();
     }

@@ -2,6 +2,7 @@ package ai.actnn.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
  * An activation kept for backward: a full-precision reference, a packed (quantized) tensor, or
@@ -16,6 +17,30 @@ public interface SavedActivation extends AutoCloseable {
      * @return a new array handle that the caller closes
      */
     NDArray restore(NDManager manager);
+
+    /**
+     * Returns samples {@code [from, to)} of the activation in full precision: lets a layer's
+     * backward work through a large batch in chunks, holding only one chunk restored at a time.
+     *
+     * @param manager the owner of the result
+     * @param from the first sample
+     * @param to one past the last sample
+     * @return a new array handle that the caller closes
+     */
+    default NDArray restore(NDManager manager, int from, int to) {
+        try (NDArray all = restore(manager)) {
+            NDArray part = all.get(new NDIndex(from + ":" + to));
+            part.attach(manager);
+            return part;
+        }
+    }
+
+    /**
+     * Returns the number of samples (first axis) of the activation.
+     *
+     * @return the samples
+     */
+    int samples();
 
     /**
      * Returns the bytes this saved activation holds (0 when it only shares another's storage).

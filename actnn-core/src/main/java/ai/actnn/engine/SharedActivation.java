@@ -54,6 +54,16 @@ final class SharedActivation implements SavedActivation {
     }
 
     @Override
+    public NDArray restore(NDManager manager, int from, int to) {
+        return target.restore(manager, from, to);
+    }
+
+    @Override
+    public int samples() {
+        return target.samples();
+    }
+
+    @Override
     public long storedBytes() {
         return target.storedBytes();
     }

@@ -13,6 +13,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.GhostBatchNorm;
 import ai.djl.training.ParameterStore;
@@ -198,6 +200,12 @@ public final class QBatchNorm extends QLayer {
             NDManager manager = ctx.getManager();
             NDArray grad = gradOutputs.singletonOrThrow();
             boolean[] need = {ctx.needsInputGradient(0), gamma.hasGradient(), beta.hasGradient()};
+            Shape shape = grad.getShape();
+            int samples = shape.dimension() == 0 ? 1 : (int) shape.get(0);
+            int chunk = BackwardChunks.samplesPerChunk(shape, grad.getDataType());
+            if (virtualBatchSize == 0 && (axis == 1 || axis == -1) && chunk < samples && shape.dimension() >= 2) {
+                return chunked(ctx, grad, need, samples, chunk);
+            }
             try (NDArray x = saved.restore(manager)) {
                 NDArray[] xs = virtualBatchSize > 0 ? splitGhost(x) : new NDArray[] {x};
                 NDArray[] gs = new NDArray[xs.length];
@@ -226,15 +234,15 @@ public final class QBatchNorm extends QLayer {
                                     need,
                                     manager);
                     dxs.add(need[0] ? fromChannelAxis(r.get(0)) : r.get(0));
-                    dgamma = sumInto(dgamma, r.get(1), need[1]);
-                    dbeta = sumInto(dbeta, r.get(2), need[2]);
+                    dgamma = BackwardChunks.sum(dgamma, r.get(1), need[1]);
+                    dbeta = BackwardChunks.sum(dbeta, r.get(2), need[2]);
                     closeIfNew(xt, xs[i]);
                     closeIfNew(gt, gs[i]);
                 }
                 BitPolicy.report(ctx.getPolicy(), site, grad, need[0] ? dxs.get(0) : dgamma);
                 ctx.accumulateParameterGradient(gamma, dgamma);
                 ctx.accumulateParameterGradient(beta, dbeta);
-                closeAll(dgamma, dbeta);
+                BackwardChunks.closeAll(dgamma, dbeta);
                 if (xs.length > 1) {
                     for (int i = 0; i < xs.length; i++) {
                         xs[i].close();
@@ -254,6 +262,61 @@ public final class QBatchNorm extends QLayer {
             }
         }
 
+        /**
+         * The backward over chunks of samples, each restored once per pass: the per-channel sums
+         * over the batch first, then the element-wise gradient chunk by chunk. Only a chunk of
+         * the input is in full precision at a time.
+         */
+        private NDList chunked(BackwardContext ctx, NDArray grad, boolean[] need, int samples, int chunk) {
+            NDManager manager = ctx.getManager();
+            NDArray mean = stats.get(0);
+            NDArray invstd = stats.get(1);
+            NDArray sumDy = null;
+            NDArray sumDyXmu = null;
+            NDArray dx = null;
+            try {
+                for (int from = 0; from < samples; from += chunk) {
+                    int to = Math.min(samples, from + chunk);
+                    try (NDArray x = saved.restore(manager, from, to);
+                            NDArray g = grad.get(new NDIndex(from + ":" + to))) {
+                        NDList sums = NativeOps.batchNormBackwardReduce(g, x, mean, manager);
+                        sumDy = BackwardChunks.sum(sumDy, sums.get(0), true);
+                        sumDyXmu = BackwardChunks.sum(sumDyXmu, sums.get(1), true);
+                    }
+                }
+                double count = (double) grad.size() / grad.getShape().get(1);
+                if (need[0]) {
+                    dx = manager.create(grad.getShape(), grad.getDataType(), grad.getDevice());
+                    for (int from = 0; from < samples; from += chunk) {
+                        int to = Math.min(samples, from + chunk);
+                        NDIndex rows = new NDIndex(from + ":" + to);
+                        try (NDArray x = saved.restore(manager, from, to);
+                                NDArray g = grad.get(rows);
+                                NDArray part =
+                                        NativeOps.batchNormBackwardElementwise(
+                                                g, x, mean, invstd, gamma, sumDy, sumDyXmu, count, manager)) {
+                            dx.set(rows, part);
+                        }
+                    }
+                }
+                try (NDArray dgamma = sumDyXmu.mul(invstd)) {
+                    BitPolicy.report(ctx.getPolicy(), site, grad, need[0] ? dx : dgamma);
+                    if (need[1]) {
+                        ctx.accumulateParameterGradient(gamma, dgamma);
+                    }
+                }
+                if (need[2]) {
+                    ctx.accumulateParameterGradient(beta, sumDy);
+                }
+                return new NDList(dx);
+            } catch (RuntimeException | Error e) {
+                BackwardChunks.closeAll(dx);
+                throw e;
+            } finally {
+                BackwardChunks.closeAll(sumDy, sumDyXmu);
+            }
+        }
+
         @Override
         public void close() {
             saved.close();
@@ -261,31 +324,9 @@ public final class QBatchNorm extends QLayer {
         }
     }
 
-    private static NDArray sumInto(NDArray total, NDArray part, boolean needed) {
-        if (!needed) {
-            part.close();
-            return total;
-        }
-        if (total == null) {
-            return part;
-        }
-        NDArray sum = total.add(part);
-        total.close();
-        part.close();
-        return sum;
-    }
-
     private static void closeIfNew(NDArray derived, NDArray base) {
         if (derived != base) {
             derived.close();
-        }
-    }
-
-    private static void closeAll(NDArray... arrays) {
-        for (NDArray a : arrays) {
-            if (a != null) {
-                a.close();
-            }
         }
     }
 

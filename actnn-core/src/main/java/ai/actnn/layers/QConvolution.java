@@ -12,6 +12,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -137,26 +138,14 @@ abstract class QConvolution extends QLayer {
                 weight.hasGradient(),
                 bias != null && bias.hasGradient()
             };
-            NDArray x =
-                    saved != null
-                            ? saved.restore(manager)
-                            : manager.zeros(new Shape(1), grad.getDataType())
-                                    .broadcast(inputShape);
             NDArray kernel = kernelWeight(weight, manager);
             try {
+                int samples = inputShape.dimension() == 0 ? 1 : (int) inputShape.get(0);
+                int chunk = BackwardChunks.samplesPerChunk(inputShape, grad.getDataType());
                 NDList g =
-                        NativeOps.convolutionBackward(
-                                grad,
-                                x,
-                                kernel,
-                                geometry.stride(),
-                                geometry.padding(),
-                                geometry.dilation(),
-                                geometry.transposed(),
-                                geometry.outputPadding(),
-                                geometry.groups(),
-                                need,
-                                manager);
+                        saved != null && chunk < samples
+                                ? chunked(grad, kernel, need, samples, chunk, manager)
+                                : whole(grad, kernel, need, manager);
                 BitPolicy.report(ctx.getPolicy(), site, grad, need[1] ? g.get(1) : g.get(0));
                 if (need[1]) {
                     NDArray dw = parameterGradient(g.get(1), manager);
@@ -174,11 +163,70 @@ abstract class QConvolution extends QLayer {
                 }
                 return new NDList(g.get(0));
             } finally {
-                x.close();
                 if (kernel != weight) {
                     kernel.close();
                 }
             }
+        }
+
+        private NDList whole(NDArray grad, NDArray kernel, boolean[] need, NDManager manager) {
+            try (NDArray x =
+                    saved != null
+                            ? saved.restore(manager)
+                            : manager.zeros(new Shape(1), grad.getDataType()).broadcast(inputShape)) {
+                return backwardKernel(grad, x, kernel, need, manager);
+            }
+        }
+
+        /**
+         * The backward over chunks of samples: only one chunk of the input is restored at a
+         * time (with the kernel's workspace for one chunk), which lowers the peak memory of the
+         * backward of large batches; weight and bias gradients are summed over the chunks.
+         */
+        private NDList chunked(
+                NDArray grad, NDArray kernel, boolean[] need, int samples, int chunk, NDManager manager) {
+            NDArray dx = need[0] ? manager.create(inputShape, grad.getDataType(), grad.getDevice()) : null;
+            NDArray dw = null;
+            NDArray db = null;
+            try {
+                for (int from = 0; from < samples; from += chunk) {
+                    int to = Math.min(samples, from + chunk);
+                    NDIndex rows = new NDIndex(from + ":" + to);
+                    try (NDArray x = saved.restore(manager, from, to);
+                            NDArray g = grad.get(rows)) {
+                        NDList part = backwardKernel(g, x, kernel, need, manager);
+                        if (dx != null) {
+                            dx.set(rows, part.get(0));
+                        }
+                        part.get(0).close();
+                        dw = BackwardChunks.sum(dw, part.get(1), need[1]);
+                        db = BackwardChunks.sum(db, part.get(2), need[2]);
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                BackwardChunks.closeAll(dx, dw, db);
+                throw e;
+            }
+            return new NDList(
+                    dx != null ? dx : manager.create(new Shape(0)),
+                    dw != null ? dw : manager.create(new Shape(0)),
+                    db != null ? db : manager.create(new Shape(0)));
+        }
+
+        private NDList backwardKernel(
+                NDArray grad, NDArray x, NDArray kernel, boolean[] need, NDManager manager) {
+            return NativeOps.convolutionBackward(
+                    grad,
+                    x,
+                    kernel,
+                    geometry.stride(),
+                    geometry.padding(),
+                    geometry.dilation(),
+                    geometry.transposed(),
+                    geometry.outputPadding(),
+                    geometry.groups(),
+                    need,
+                    manager);
         }
 
         @Override

@@ -241,6 +241,50 @@ public final class NativeOps {
     }
 
     /**
+     * The reduction half of batch normalisation's backward over one chunk of samples: per
+     * channel (axis 1), {@code sum(dy)} and {@code sum(dy * (x - mean))}. Summed over the chunks
+     * of a batch they give what {@link #batchNormBackwardElementwise} needs.
+     *
+     * @param grad dL/dy of the chunk
+     * @param x the chunk's input
+     * @param mean the batch mean
+     * @param manager the owner of the results
+     * @return the two per-channel sums
+     */
+    public static NDList batchNormBackwardReduce(NDArray grad, NDArray x, NDArray mean, NDManager manager) {
+        return call("bn_backward_reduce", manager, grad, x, mean);
+    }
+
+    /**
+     * The element-wise half of batch normalisation's backward over one chunk of samples:
+     * {@code dx = gamma * invstd * (dy - sum_dy / n - (x - mean) * invstd^2 * sum_dy_xmu / n)}.
+     *
+     * @param grad dL/dy of the chunk
+     * @param x the chunk's input
+     * @param mean the batch mean
+     * @param invstd the batch inverse standard deviation
+     * @param gamma the scale
+     * @param sumDy {@code sum(dy)} over the whole batch, per channel
+     * @param sumDyXmu {@code sum(dy * (x - mean))} over the whole batch, per channel
+     * @param count the elements per channel in the whole batch
+     * @param manager the owner of the result
+     * @return dx of the chunk
+     */
+    public static NDArray batchNormBackwardElementwise(
+            NDArray grad,
+            NDArray x,
+            NDArray mean,
+            NDArray invstd,
+            NDArray gamma,
+            NDArray sumDy,
+            NDArray sumDyXmu,
+            double count,
+            NDManager manager) {
+        return call("bn_backward_elemt", manager, grad, x, mean, invstd, gamma, sumDy, sumDyXmu, count)
+                .singletonOrThrow();
+    }
+
+    /**
      * Max pooling over the last two axes that also returns, per output element, the position of
      * the maximum inside its window ({@code kh * kernelWidth + kw}) as one unsigned byte.
      *

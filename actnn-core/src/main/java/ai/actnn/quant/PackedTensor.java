@@ -248,6 +248,36 @@ public final class PackedTensor implements AutoCloseable {
     }
 
     /**
+     * Returns samples {@code [from, to)} as a packed tensor of their own (a copy of their payload
+     * and records, so a backward can restore a large batch chunk by chunk). The random key is
+     * kept: dequantization does not use it.
+     *
+     * @param from the first sample
+     * @param to one past the last sample
+     * @return the packed samples, owned by the caller, on this tensor's device
+     * @throws IllegalArgumentException for a range outside {@code [0, samples()]} or on a scalar
+     */
+    public PackedTensor slice(int from, int to) {
+        int n = samples();
+        if (shape.dimension() == 0 || from < 0 || to > n || from > to) {
+            throw new IllegalArgumentException(
+                    "sample range [" + from + ", " + to + ") is outside [0, " + n + ") of " + shape);
+        }
+        long groups = groupsPerSample();
+        int record = metadataType.recordBytes();
+        long payload = payloadBytes();
+        NDArray codes = storage.get(sampleOffsets[from] + ":" + sampleOffsets[to]);
+        NDArray records = storage.get((payload + from * groups * record) + ":" + (payload + to * groups * record));
+        NDArray bytes = codes.concat(records);
+        codes.close();
+        records.close();
+        long[] dims = shape.getShape().clone();
+        dims[0] = to - from;
+        byte[] partBits = java.util.Arrays.copyOfRange(bits, from, to);
+        return new PackedTensor(new Shape(dims), dataType, groupSize, partBits, metadataType, key, stochastic, bytes);
+    }
+
+    /**
      * Returns this packed tensor with its bytes on another device (the header is shared).
      *
      * @param device the target device

@@ -122,3 +122,12 @@ class ActnnOps(Module):
     codes = codes.reshape([-1]).narrow(0, 0, grad.numel())
     d = torch.index_select(values.to(dtype=grad.dtype, device=grad.device), 0, codes).view(grad.shape)
     return grad * d
+  def bn_backward_reduce(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, mean: Tensor) -> Tuple[Tensor, Tensor]:
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    dims = [0] + [d for d in range(2, x.dim())]
+    xmu = x - mean.view(shape)
+    return grad.sum(dims), (grad * xmu).sum(dims)
+  def bn_backward_elemt(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, gamma: Tensor, sum_dy: Tensor, sum_dy_xmu: Tensor, count: float) -> Tensor:
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    k = sum_dy_xmu / count * invstd * invstd
+    return (grad - (sum_dy / count).view(shape) - (x - mean.view(shape)) * k.view(shape)) * (gamma * invstd).view(shape)

@@ -67,12 +67,16 @@ class LayerGradientTest {
         return Stream.of(
                         lossy("conv1d", () -> Conv2dLike.conv1d(), new Shape(4, 3, 40)),
                         lossy("conv2d stride 2, groups 2", () -> Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optStride(new Shape(2, 2)).optPadding(new Shape(1, 1)).optGroups(2).build(), new Shape(4, 4, 9, 9)),
+                        // 4.7 MB of input: the backward restores it in chunks of samples.
+                        lossy("conv2d, backward in chunks", () -> Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).optPadding(new Shape(1, 1)).build(), new Shape(32, 16, 48, 48)),
                         lossy("conv3d", () -> Conv3d.builder().setKernelShape(new Shape(3, 3, 3)).setFilters(3).build(), new Shape(2, 2, 5, 6, 7)),
                         new Case("conv1d transposed", () -> Conv1dTranspose.builder().setKernelShape(new Shape(3)).setFilters(4).optStride(new Shape(2)).build(), new Shape(4, 3, 30), Kind.UNBIASED, true),
                         new Case("conv2d transposed, groups 2", () -> Conv2dTranspose.builder().setKernelShape(new Shape(3, 3)).setFilters(4).optStride(new Shape(2, 2)).optGroups(2).build(), new Shape(3, 4, 7, 7), Kind.UNBIASED, true),
                         lossy("linear", () -> Linear.builder().setUnits(6).build(), new Shape(8, 300)),
                         lossy("linear rank 3", () -> Linear.builder().setUnits(6).build(), new Shape(4, 5, 70)),
                         nearly("batchnorm 2d", () -> BatchNorm.builder().build(), new Shape(8, 4, 9, 9)),
+                        // 4.7 MB of input: sums over the batch, then the gradient, chunk by chunk.
+                        nearly("batchnorm, backward in chunks", () -> BatchNorm.builder().build(), new Shape(32, 16, 48, 48)),
                         nearly("batchnorm 1d", () -> BatchNorm.builder().build(), new Shape(64, 6)),
                         nearly("batchnorm 3d", () -> BatchNorm.builder().build(), new Shape(4, 3, 3, 4, 5)),
                         nearly("batchnorm channels last", () -> BatchNorm.builder().optAxis(3).build(), new Shape(4, 6, 7, 5)),
