@@ -5,6 +5,7 @@ import ai.actnn.engine.BackwardContext;
 import ai.actnn.engine.CompressedOp;
 import ai.actnn.engine.GradMode;
 import ai.actnn.engine.Tape;
+import ai.actnn.ops.NativeOps;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.QuantizerBackend;
 import ai.djl.ndarray.NDArray;
@@ -27,6 +28,8 @@ final class JoinOps {
      * @param join the join function itself (for {@link JoinKind#GENERIC})
      * @param site where a generic join saves its inputs
      * @param branches the branch outputs
+     * @param reuseFirst whether a sum may be accumulated into the first branch's array (it is a
+     *     Q-op output that nothing but this join uses)
      * @return the joined output
      */
     static NDList forward(
@@ -34,16 +37,17 @@ final class JoinOps {
             JoinKind kind,
             Function<List<NDList>, NDList> join,
             ActivationSite site,
-            List<NDList> branches) {
+            List<NDList> branches,
+            boolean reuseFirst) {
         NDList flat = new NDList();
         for (NDList b : branches) {
             flat.addAll(b);
         }
         switch (kind) {
             case ADD:
-                return sum(tape, flat, false);
+                return sum(tape, flat, false, reuseFirst);
             case ADD_RELU:
-                return sum(tape, flat, true);
+                return sum(tape, flat, true, reuseFirst);
             case GENERIC:
             default:
                 int[] sizes = branches.stream().mapToInt(NDList::size).toArray();
@@ -70,22 +74,40 @@ final class JoinOps {
         return out;
     }
 
-    private static NDList sum(Tape tape, NDList inputs, boolean relu) {
+    private static NDList sum(Tape tape, NDList inputs, boolean relu, boolean reuseFirst) {
         NDArray y;
         PackedMask mask = null;
         QuantizerBackend backend = tape.store().backendFor(inputs.get(0));
         try (GradMode off = GradMode.disabled()) {
-            y = inputs.get(0).add(inputs.get(1));
-            for (int i = 2; i < inputs.size(); i++) {
-                NDArray next = y.add(inputs.get(i));
-                y.close();
-                y = next;
+            if (reuseFirst) {
+                // Accumulate into the first branch's output: one full-precision tensor less at
+                // the forward's peak (the unit input and both branch outputs are alive here).
+                y = inputs.get(0);
+                for (int i = 1; i < inputs.size(); i++) {
+                    y.addi(inputs.get(i));
+                }
+            } else {
+                y = inputs.get(0).add(inputs.get(1));
+                for (int i = 2; i < inputs.size(); i++) {
+                    NDArray next = y.add(inputs.get(i));
+                    y.close();
+                    y = next;
+                }
             }
             if (relu) {
                 mask = backend.packPositive(y, tape.getManager());
-                NDArray r = y.getNDArrayInternal().relu();
-                y.close();
-                y = r;
+                if (reuseFirst) {
+                    NativeOps.reluInPlace(y);
+                } else {
+                    NDArray r = y.getNDArrayInternal().relu();
+                    y.close();
+                    y = r;
+                }
+            }
+            if (reuseFirst) {
+                // The output needs a handle of its own: the tape maps arrays to the ops that
+                // produced them, and the branch output's handle is released after the join.
+                y = y.stopGradient();
             }
         }
         NDList out = new NDList(y);

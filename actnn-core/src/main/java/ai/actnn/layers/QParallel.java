@@ -2,6 +2,7 @@ package ai.actnn.layers;
 
 import ai.actnn.engine.ActivationSite;
 import ai.actnn.engine.Tape;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.ParallelBlock;
@@ -99,12 +100,43 @@ public class QParallel extends ParallelBlock {
         return forwardJoined(tape, data, child -> child.forward(parameterStore, data, labels, params));
     }
 
+    /**
+     * Returns whether the join may overwrite the first branch's output: a single array produced
+     * by a Q-op inside the branch (not the block's input passed through), not also returned by
+     * another branch.
+     */
+    private static boolean firstBranchReusable(Tape tape, NDList inputs, List<NDList> branches) {
+        if (branches.isEmpty() || branches.get(0).size() != 1) {
+            return false;
+        }
+        NDArray first = branches.get(0).get(0);
+        if (!tape.holds(first) || containsSame(inputs, first)) {
+            return false;
+        }
+        for (int b = 1; b < branches.size(); b++) {
+            if (containsSame(branches.get(b), first)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Identity, not NDArray's content equality. */
+    private static boolean containsSame(NDList list, NDArray array) {
+        for (NDArray a : list) {
+            if (a == array) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private NDList forwardJoined(Tape tape, NDList inputs, Function<Block, NDList> call) {
         List<NDList> branches = new ArrayList<>(children.size());
         for (Block child : children.values()) {
             branches.add(call.apply(child));
         }
-        NDList out = JoinOps.forward(tape, kind, join, site, branches);
+        NDList out = JoinOps.forward(tape, kind, join, site, branches, firstBranchReusable(tape, inputs, branches));
         for (NDList branch : branches) {
             Intermediates.release(tape, branch, Arrays.asList(out, inputs));
         }

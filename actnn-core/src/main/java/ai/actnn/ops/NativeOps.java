@@ -609,6 +609,17 @@ public final class NativeOps {
     }
 
     /**
+     * Applies ReLU in place (no autograd history).
+     *
+     * @param x the array, overwritten
+     */
+    public static void reluInPlace(NDArray x) {
+        try (NDManager scratch = x.getManager().newSubManager()) {
+            call("relu_inplace", scratch, x).close();
+        }
+    }
+
+    /**
      * Returns whether each array takes part in autograd: a leaf that requires a gradient, or the
      * result of recorded ops. (DJL's {@code JniUtils.requiresGrad} answers true only for leaves.)
      *

@@ -131,3 +131,5 @@ class ActnnOps(Module):
     shape = [1, -1] + [1] * (x.dim() - 2)
     k = sum_dy_xmu / count * invstd * invstd
     return (grad - (sum_dy / count).view(shape) - (x - mean.view(shape)) * k.view(shape)) * (gamma * invstd).view(shape)
+  def relu_inplace(self: __torch__.ActnnOps, x: Tensor) -> Tensor:
+    return torch.relu_(x)
