@@ -34,7 +34,6 @@ public final class QBatchNorm extends QLayer {
     private final float epsilon;
     private final float momentum;
     private final int virtualBatchSize;
-    private final ActivationSite site;
 
     /**
      * Wraps a batch normalisation (or a ghost batch normalisation); the Q-layer shares its
@@ -52,15 +51,6 @@ public final class QBatchNorm extends QLayer {
                         ? BlockIntrospection.read(bn, GhostBatchNorm.class, "virtualBatchSize", Integer.class)
                         : 0;
         this.site = new ActivationSite("QBatchNorm", ActivationSite.Kind.BATCH_NORM, 1);
-    }
-
-    /**
-     * Returns the site where this layer saves its input.
-     *
-     * @return the site
-     */
-    public ActivationSite getSite() {
-        return site;
     }
 
     @Override

@@ -28,7 +28,6 @@ abstract class QConvolution extends QLayer {
 
     /** The geometry of the wrapped convolution. */
     protected final ConvolutionGeometry geometry;
-    private final ActivationSite site;
 
     QConvolution(Block original, ConvolutionGeometry geometry) {
         super(original);
@@ -38,15 +37,6 @@ abstract class QConvolution extends QLayer {
                         getClass().getSimpleName() + geometry.describe(),
                         ActivationSite.Kind.CONV,
                         geometry.kernelAreaPerGroup());
-    }
-
-    /**
-     * Returns the site where this layer saves its input.
-     *
-     * @return the site
-     */
-    public ActivationSite getSite() {
-        return site;
     }
 
     /**

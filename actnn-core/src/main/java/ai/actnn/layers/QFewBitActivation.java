@@ -31,8 +31,6 @@ import ai.djl.util.PairList;
  */
 public abstract class QFewBitActivation extends QLayer {
 
-    private final ActivationSite site;
-
     /**
      * Wraps an activation block.
      *
@@ -42,15 +40,6 @@ public abstract class QFewBitActivation extends QLayer {
     protected QFewBitActivation(Block original, String name) {
         super(original);
         this.site = new ActivationSite(name, ActivationSite.Kind.OTHER, 1);
-    }
-
-    /**
-     * Returns the site where this layer saves its input when it saves it.
-     *
-     * @return the site
-     */
-    public ActivationSite getSite() {
-        return site;
     }
 
     /**
@@ -101,7 +90,7 @@ public abstract class QFewBitActivation extends QLayer {
             if (store.recomputes()) {
                 store.registerRecomputable(out.singletonOrThrow(), saved, this::apply);
             }
-            op = new ExactOp(saved);
+            op = new SingleInputBackward(displayName(), saved, this::exactBackward);
         } else {
             int bits = Math.max(2, store.getConfig().getBits(site.getLayerGroup()));
             DerivativeTable table = table(bits);
@@ -114,35 +103,6 @@ public abstract class QFewBitActivation extends QLayer {
         }
         tape.record(op, inputs, out);
         return out;
-    }
-
-    /** Backward from the exact (L0) or compressed (recompute) input and the exact derivative. */
-    private final class ExactOp implements CompressedOp {
-        private final SavedActivation saved;
-
-        ExactOp(SavedActivation saved) {
-            this.saved = saved;
-        }
-
-        @Override
-        public String name() {
-            return displayName();
-        }
-
-        @Override
-        public NDList backward(BackwardContext ctx, NDList gradOutputs) {
-            if (!ctx.needsInputGradient(0)) {
-                return new NDList((NDArray) null);
-            }
-            try (NDArray x = saved.restore(ctx.getManager())) {
-                return new NDList(exactBackward(gradOutputs.singletonOrThrow(), x, ctx.getManager()));
-            }
-        }
-
-        @Override
-        public void close() {
-            saved.close();
-        }
     }
 
     /** Backward from the few-bit codes: {@code dx = dy * table[code]}. */

@@ -18,8 +18,6 @@ import java.util.List;
  */
 public final class QGeneric extends QLayer {
 
-    private final ActivationSite site;
-
     /**
      * Wraps a block.
      *
@@ -28,15 +26,6 @@ public final class QGeneric extends QLayer {
     public QGeneric(Block original) {
         super(original);
         this.site = new ActivationSite("QGeneric(" + describe(original) + ")", ActivationSite.Kind.OTHER, 1);
-    }
-
-    /**
-     * Returns the site where this layer saves its inputs.
-     *
-     * @return the site
-     */
-    public ActivationSite getSite() {
-        return site;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package ai.actnn.layers;
 
+import ai.actnn.engine.ActivationSite;
 import ai.actnn.engine.Tape;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
@@ -44,12 +45,28 @@ public abstract class QLayer extends AbstractBlock {
     protected final Block original;
 
     /**
+     * Where this layer saves its input for backward (set once by the constructor of layers
+     * that save one); null for layers that save no activation.
+     */
+    protected ActivationSite site;
+
+    /**
      * Wraps a block.
      *
      * @param original the DJL block
      */
     protected QLayer(Block original) {
         this.original = original;
+    }
+
+    /**
+     * Returns where this layer saves its input for backward: the key of its per-layer bit
+     * statistics, and where its layer group is set ({@link ActivationSite#setLayerGroup}).
+     *
+     * @return the site, or null if this layer saves no activation
+     */
+    public ActivationSite getSite() {
+        return site;
     }
 
     /**

@@ -28,7 +28,6 @@ import ai.djl.util.PairList;
 public final class QLayerNorm extends QLayer {
 
     private final float epsilon;
-    private final ActivationSite site;
 
     /**
      * Wraps a layer normalisation; the Q-layer shares its parameters.
@@ -39,15 +38,6 @@ public final class QLayerNorm extends QLayer {
         super(norm);
         this.epsilon = BlockIntrospection.read(norm, LayerNorm.class, "epsilon", Float.class);
         this.site = new ActivationSite("QLayerNorm", ActivationSite.Kind.LAYER_NORM, 1);
-    }
-
-    /**
-     * Returns the site where this layer saves its input.
-     *
-     * @return the site
-     */
-    public ActivationSite getSite() {
-        return site;
     }
 
     @Override

@@ -22,8 +22,6 @@ import ai.djl.util.PairList;
  */
 public final class QLinear extends QLayer {
 
-    private final ActivationSite site;
-
     /**
      * Wraps a linear layer; the Q-layer shares its parameters.
      *
@@ -32,15 +30,6 @@ public final class QLinear extends QLayer {
     public QLinear(Linear linear) {
         super(linear);
         this.site = new ActivationSite("QLinear", ActivationSite.Kind.LINEAR, 1);
-    }
-
-    /**
-     * Returns the site where this layer saves its input.
-     *
-     * @return the site
-     */
-    public ActivationSite getSite() {
-        return site;
     }
 
     @Override

@@ -1,8 +1,6 @@
 package ai.actnn.layers;
 
 import ai.actnn.engine.ActivationSite;
-import ai.actnn.engine.BackwardContext;
-import ai.actnn.engine.CompressedOp;
 import ai.actnn.engine.GradMode;
 import ai.actnn.engine.SavedActivation;
 import ai.actnn.engine.Tape;
@@ -21,8 +19,6 @@ import ai.djl.util.PairList;
  */
 public abstract class QOutputActivation extends QLayer {
 
-    private final ActivationSite site;
-
     /**
      * Wraps an activation block.
      *
@@ -32,15 +28,6 @@ public abstract class QOutputActivation extends QLayer {
     protected QOutputActivation(Block original, String name) {
         super(original);
         this.site = new ActivationSite(name, ActivationSite.Kind.OTHER, 1);
-    }
-
-    /**
-     * Returns the site where this layer saves its output.
-     *
-     * @return the site
-     */
-    public ActivationSite getSite() {
-        return site;
     }
 
     /**
@@ -61,36 +48,8 @@ public abstract class QOutputActivation extends QLayer {
             out = original.forward(ps, inputs, true, params);
         }
         SavedActivation saved = tape.store().save(out.singletonOrThrow(), site);
-        tape.record(new Op(saved), inputs, out);
+        tape.record(new SingleInputBackward(displayName(), saved, this::backwardFromOutput), inputs, out);
         return out;
     }
 
-    /** The recorded backward of one call. */
-    private final class Op implements CompressedOp {
-        private final SavedActivation saved;
-
-        Op(SavedActivation saved) {
-            this.saved = saved;
-        }
-
-        @Override
-        public String name() {
-            return displayName();
-        }
-
-        @Override
-        public NDList backward(BackwardContext ctx, NDList gradOutputs) {
-            if (!ctx.needsInputGradient(0)) {
-                return new NDList((NDArray) null);
-            }
-            try (NDArray y = saved.restore(ctx.getManager())) {
-                return new NDList(backwardFromOutput(gradOutputs.singletonOrThrow(), y, ctx.getManager()));
-            }
-        }
-
-        @Override
-        public void close() {
-            saved.close();
-        }
-    }
 }
