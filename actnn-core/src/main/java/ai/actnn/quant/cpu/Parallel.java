@@ -1,12 +1,12 @@
 package ai.actnn.quant.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -18,9 +18,13 @@ import org.slf4j.LoggerFactory;
  * result depends on the unit alone, so the bytes produced never depend on the thread count or the
  * ranges; only the speed does.
  *
- * <p>The pools are shared per thread count and made of daemon threads that end when idle, so
- * backends can be created freely. The work is split into a few more ranges than threads so that a
- * core busy with something else (PyTorch's own threads, another process) delays only a small part.
+ * <p>The calling thread works too: it starts at once, while helper threads (shared per thread
+ * count, daemons that end when idle) join as soon as they wake up, each claiming the next
+ * unclaimed range. Waking a parked thread can take longer than a whole call on a busy or
+ * virtualised machine, so nothing waits for the helpers to start; a helper that arrives late
+ * finds no range left and leaves. The work is split into several ranges per thread so that a
+ * thread slowed by other work (PyTorch's own threads, another process) holds back only a small
+ * part.
  */
 final class Parallel {
 
@@ -37,8 +41,8 @@ final class Parallel {
     }
 
     private static final Logger logger = LoggerFactory.getLogger(Parallel.class);
-    private static final Map<Integer, ForkJoinPool> POOLS = new ConcurrentHashMap<>();
-    private static final int RANGES_PER_THREAD = 4;
+    private static final Map<Integer, ExecutorService> HELPERS = new ConcurrentHashMap<>();
+    private static final int RANGES_PER_THREAD = 8;
 
     private final int threads;
     private final long minWorkPerRange;
@@ -46,7 +50,8 @@ final class Parallel {
     /**
      * Creates a runner.
      *
-     * @param threads the number of threads (1 runs everything on the calling thread)
+     * @param threads the number of threads, the caller's included (1 runs everything on the
+     *     calling thread)
      * @param minWorkPerRange the least work (in elements) worth a range of its own: below it, the
      *     cost of handing work to another thread exceeds the gain
      */
@@ -72,7 +77,7 @@ final class Parallel {
     }
 
     /**
-     * Runs {@code body} over {@code [0, units)}.
+     * Runs {@code body} over {@code [0, units)} and returns when every range has finished.
      *
      * @param units the number of units
      * @param workPerUnit the work of one unit in elements, to size the ranges
@@ -82,67 +87,95 @@ final class Parallel {
         if (units <= 0) {
             return;
         }
-        long ranges = Math.min(
-                (long) threads * RANGES_PER_THREAD,
-                Math.max(1, units * Math.max(1, workPerUnit) / minWorkPerRange));
-        ranges = Math.min(ranges, units);
+        long byWork = Math.max(1, units * Math.max(1, workPerUnit) / minWorkPerRange);
+        int ranges = (int) Math.min(Math.min((long) threads * RANGES_PER_THREAD, byWork), units);
         if (ranges <= 1 || threads == 1) {
             body.run(0, units);
             return;
         }
-        // Every range runs to its end even if another fails: the ranges write into tensor memory
-        // that the caller frees once this returns, so none may still be running then.
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<RecursiveAction> tasks = new ArrayList<>((int) ranges);
-        for (int r = 0; r < ranges; r++) {
-            int from = (int) (units * (long) r / ranges);
-            int to = (int) (units * (long) (r + 1) / ranges);
-            tasks.add(new RecursiveAction() {
-                private static final long serialVersionUID = 1L;
+        Job job = new Job(units, ranges, body);
+        ExecutorService helpers = helpers(threads - 1);
+        for (int h = 0; h < Math.min(threads - 1, ranges - 1); h++) {
+            helpers.execute(job::work);
+        }
+        job.work();
+        job.awaitAndRethrow();
+    }
 
-                @Override
-                protected void compute() {
-                    try {
-                        body.run(from, to);
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                    }
+    /** The ranges of one call: claimed one at a time by whichever thread is free. */
+    private static final class Job {
+        private final int units;
+        private final int ranges;
+        private final Body body;
+        private final AtomicInteger next = new AtomicInteger();
+        private final CountDownLatch done;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(int units, int ranges, Body body) {
+            this.units = units;
+            this.ranges = ranges;
+            this.body = body;
+            this.done = new CountDownLatch(ranges);
+        }
+
+        void work() {
+            for (int r = next.getAndIncrement(); r < ranges; r = next.getAndIncrement()) {
+                int from = (int) ((long) units * r / ranges);
+                int to = (int) ((long) units * (r + 1) / ranges);
+                try {
+                    body.run(from, to);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
                 }
-            });
-        }
-        pool(threads).invoke(new RecursiveAction() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected void compute() {
-                invokeAll(tasks);
             }
-        });
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException) {
-            throw (RuntimeException) t;
         }
-        if (t instanceof Error) {
-            throw (Error) t;
-        }
-        if (t != null) {
-            throw new IllegalStateException(t);
+
+        /**
+         * Waits for the ranges other threads are still running (they write into memory that
+         * the caller frees once this returns), then rethrows the first failure.
+         */
+        void awaitAndRethrow() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException) {
+                throw (RuntimeException) t;
+            }
+            if (t instanceof Error) {
+                throw (Error) t;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
         }
     }
 
-    private static ForkJoinPool pool(int threads) {
-        return POOLS.computeIfAbsent(threads, Parallel::newPool);
+    private static ExecutorService helpers(int count) {
+        return HELPERS.computeIfAbsent(count, Parallel::newHelpers);
     }
 
-    private static ForkJoinPool newPool(int threads) {
+    private static ExecutorService newHelpers(int count) {
         AtomicInteger counter = new AtomicInteger();
-        ForkJoinPool.ForkJoinWorkerThreadFactory factory = p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("actnn-cpu-" + threads + "-" + counter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        logger.debug("ActNN CPU quantizer pool with {} threads", threads);
-        return new ForkJoinPool(threads, factory, null, false);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(count, count, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "actnn-cpu-" + (count + 1) + "-" + counter.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        logger.debug("ActNN CPU quantizer: {} helper threads", count);
+        return pool;
     }
 }

@@ -1,0 +1,348 @@
+package ai.actnn.quant.cpu;
+
+import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.MetadataType;
+import ai.actnn.quant.PackedMask;
+import ai.actnn.quant.PackedTensor;
+import ai.actnn.quant.QuantizeSpec;
+import ai.actnn.quant.QuantizerBackend;
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The CPU quantization backend: the reference implementation of {@code docs/format.md}.
+ *
+ * <p>It works on the tensors' memory directly (zero-copy direct buffers of PyTorch CPU tensors)
+ * with plain Java loops, split over a few threads by whole groups; the bytes it produces do not
+ * depend on the number of threads. Results are host tensors attached to the given manager.
+ *
+ * <p>The number of threads defaults to the number of processors and can be set with the system
+ * property {@code actnn.cpu.threads}. The group arithmetic uses the incubating Vector API when the
+ * JVM runs with {@code --add-modules jdk.incubator.vector} (about 2-4 times faster on AVX2), plain
+ * Java otherwise; both give the same bytes.
+ */
+public final class CpuQuantizerBackend implements QuantizerBackend {
+
+    /** The system property that sets the default number of threads. */
+    public static final String THREADS_PROPERTY = "actnn.cpu.threads";
+
+    /** Below this many elements a range is not worth a thread of its own (about 20-50 us). */
+    private static final long MIN_ELEMENTS_PER_RANGE = 32 * 1024;
+
+    private final Parallel parallel;
+    private final GroupKernel kernel;
+
+    /** Creates the backend with the default number of threads. */
+    public CpuQuantizerBackend() {
+        this(Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Creates the backend with a given number of threads.
+     *
+     * @param threads the number of threads, at least 1 (1 computes on the calling thread)
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public CpuQuantizerBackend(int threads) {
+        this(new Parallel(threads, MIN_ELEMENTS_PER_RANGE), Kernels.best());
+    }
+
+    /**
+     * Creates the backend over a given splitting of the work and arithmetic (tests vary them to
+     * check that the bytes never depend on them).
+     *
+     * @param parallel how the work is split
+     * @param kernel the group arithmetic
+     */
+    CpuQuantizerBackend(Parallel parallel, GroupKernel kernel) {
+        this.parallel = parallel;
+        this.kernel = kernel;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public boolean supports(Device device) {
+        return device != null && Device.Type.CPU.equals(device.getDeviceType());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public GroupStats analyze(NDArray x, int groupSize) {
+        Checks.floatTensor("tensor to analyze", x);
+        ActNNConfig.checkGroupSize(groupSize);
+        Shape shape = x.getShape();
+        Geometry geometry = new Geometry(shape, groupSize);
+        try (HostMemory memory = HostMemory.read(x)) {
+            Analyzer analyzer = new Analyzer(Elements.of(memory.bytes(), x.getDataType()), geometry, kernel);
+            parallel.run(geometry.groups, groupSize, analyzer);
+            return new CpuGroupStats(shape, geometry, analyzer.mins(), analyzer.maxs());
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the tensor once: each group's minimum and maximum are computed while its elements
+     * are in cache, betting on FP16 metadata; if some group needs FP32 records, the tensor is
+     * analyzed and encoded again. The bytes equal those of {@link #analyze} followed by {@link
+     * #quantize(NDArray, GroupStats, QuantizeSpec, NDManager)}.
+     */
+    @Override
+    public PackedTensor quantize(NDArray x, QuantizeSpec spec, NDManager manager) {
+        Checks.floatTensor("tensor to quantize", x);
+        checkNotNull(spec, manager);
+        Shape shape = x.getShape();
+        Geometry geometry = new Geometry(shape, spec.getGroupSize());
+        byte[] bits = spec.bitsFor(geometry.samples);
+        Layout layout = Layout.of(shape, geometry, bits, MetadataType.FP16);
+        NDArray storage = allocatePacked(manager, shape, spec.getGroupSize(), bits, MetadataType.FP16);
+        boolean betLost;
+        try (HostMemory memory = HostMemory.read(x)) {
+            HostMemory.Output out = HostMemory.output(storage);
+            Encoder encoder = new Encoder(
+                    Elements.of(memory.bytes(), x.getDataType()), layout, kernel,
+                    new float[geometry.groups], new float[geometry.groups], true,
+                    spec.getKey(), spec.isStochastic(), out.bytes());
+            parallel.run(geometry.groups, geometry.groupSize, encoder);
+            betLost = encoder.betLost();
+            if (!betLost) {
+                out.commit();
+                return packed(x, spec, bits, MetadataType.FP16, storage);
+            }
+        } catch (RuntimeException | Error e) {
+            storage.close();
+            throw e;
+        }
+        storage.close();
+        try (GroupStats stats = analyze(x, spec.getGroupSize())) {
+            return quantize(x, stats, spec, manager);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public PackedTensor quantize(NDArray x, GroupStats stats, QuantizeSpec spec, NDManager manager) {
+        Checks.floatTensor("tensor to quantize", x);
+        checkNotNull(spec, manager);
+        CpuGroupStats own = ownStats(stats, x.getShape(), spec.getGroupSize());
+        Geometry geometry = own.geometry();
+        byte[] bits = spec.bitsFor(geometry.samples);
+        float[] mins = own.mins();
+        float[] maxs = own.maxs();
+        Layout probe = Layout.of(x.getShape(), geometry, bits, MetadataType.FP16);
+        MetadataType type = Encoder.chooseMetadata(probe, mins, maxs, parallel);
+        Layout layout = Layout.of(x.getShape(), geometry, bits, type);
+        NDArray storage = allocatePacked(manager, x.getShape(), spec.getGroupSize(), bits, type);
+        try (HostMemory memory = HostMemory.read(x)) {
+            HostMemory.Output out = HostMemory.output(storage);
+            parallel.run(geometry.groups, geometry.groupSize, new Encoder(
+                    Elements.of(memory.bytes(), x.getDataType()), layout, kernel, mins, maxs, false,
+                    spec.getKey(), spec.isStochastic(), out.bytes()));
+            out.commit();
+            return packed(x, spec, bits, type, storage);
+        } catch (RuntimeException | Error e) {
+            storage.close();
+            throw e;
+        }
+    }
+
+    private static NDArray allocatePacked(
+            NDManager manager, Shape shape, int groupSize, byte[] bits, MetadataType type) {
+        long size = PackedTensor.expectedBytes(shape, groupSize, bits, type);
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "packed tensor of " + size + " bytes exceeds the " + Integer.MAX_VALUE
+                            + " bytes the cpu quantizer can address");
+        }
+        return HostMemory.allocate(manager, new Shape(size), DataType.UINT8);
+    }
+
+    private static PackedTensor packed(
+            NDArray x, QuantizeSpec spec, byte[] bits, MetadataType type, NDArray storage) {
+        return new PackedTensor(
+                x.getShape(), x.getDataType(), spec.getGroupSize(), bits, type,
+                spec.getKey(), spec.isStochastic(), storage);
+    }
+
+    private static void checkNotNull(QuantizeSpec spec, NDManager manager) {
+        if (spec == null || manager == null) {
+            throw new IllegalArgumentException("spec and manager must not be null");
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray dequantize(PackedTensor packed, NDManager manager) {
+        if (packed == null || manager == null) {
+            throw new IllegalArgumentException("packed tensor and manager must not be null");
+        }
+        NDArray bytes = packed.getStorage();
+        if (bytes.isReleased()) {
+            throw new IllegalArgumentException("packed tensor " + packed + " was closed");
+        }
+        Checks.device("packed tensor", packed.getDevice());
+        DataType type = packed.getDataType();
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
+            throw new IllegalArgumentException(
+                    "packed tensor has data type " + type + ": allowed are float32, float16");
+        }
+        Geometry geometry = new Geometry(packed.getShape(), packed.getGroupSize());
+        Layout layout = Layout.of(packed.getShape(), geometry, packed.getBits(), packed.getMetadataType());
+        NDArray result = HostMemory.allocate(manager, packed.getShape(), type);
+        try (HostMemory memory = HostMemory.read(bytes)) {
+            HostMemory.Output out = HostMemory.output(result);
+            parallel.run(geometry.groups, geometry.groupSize,
+                    new Decoder(memory.bytes(), layout, kernel, Elements.of(out.bytes(), type)));
+            out.commit();
+            return result;
+        } catch (RuntimeException | Error e) {
+            result.close();
+            throw e;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public PackedMask packPositive(NDArray x, NDManager manager) {
+        Checks.floatTensor("tensor of packPositive", x);
+        return packMask(x, manager, true);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public PackedMask packNonZero(NDArray m, NDManager manager) {
+        Checks.hostTensor("tensor of packNonZero", m);
+        // rejects unsupported types before any allocation
+        Masks.nonZero(ByteBuffer.allocate(0), m.getDataType());
+        return packMask(m, manager, false);
+    }
+
+    private PackedMask packMask(NDArray x, NDManager manager, boolean positive) {
+        if (manager == null) {
+            throw new IllegalArgumentException("manager must not be null");
+        }
+        Shape shape = x.getShape();
+        int numel = (int) x.size();
+        NDArray storage = HostMemory.allocate(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8);
+        try (HostMemory memory = HostMemory.read(x)) {
+            Masks.Flags flags = positive
+                    ? Masks.positive(memory.bytes(), x.getDataType())
+                    : Masks.nonZero(memory.bytes(), x.getDataType());
+            HostMemory.Output out = HostMemory.output(storage);
+            Masks.pack(flags, numel, out.bytes(), parallel);
+            out.commit();
+            return new PackedMask(shape, storage);
+        } catch (RuntimeException | Error e) {
+            storage.close();
+            throw e;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray applyMask(NDArray grad, PackedMask mask, float scale, NDManager manager) {
+        Checks.floatTensor("gradient of applyMask", grad);
+        checkMask(mask, manager);
+        if (!grad.getShape().equals(mask.getShape())) {
+            throw new IllegalArgumentException(
+                    "gradient of shape " + grad.getShape() + " does not match the mask's shape "
+                            + mask.getShape() + ": the shapes must be equal");
+        }
+        NDArray result = HostMemory.allocate(manager, grad.getShape(), grad.getDataType());
+        try (HostMemory g = HostMemory.read(grad);
+                HostMemory m = HostMemory.read(mask.getStorage())) {
+            Elements input = Elements.of(g.bytes(), grad.getDataType());
+            HostMemory.Output out = HostMemory.output(result);
+            Masks.apply(m.bytes(), input, Elements.of(out.bytes(), grad.getDataType()),
+                    (int) grad.size(), scale, parallel);
+            out.commit();
+            return result;
+        } catch (RuntimeException | Error e) {
+            result.close();
+            throw e;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray unpackMask(PackedMask mask, NDManager manager) {
+        checkMask(mask, manager);
+        Shape shape = mask.getShape();
+        NDArray result = HostMemory.allocate(manager, shape, DataType.BOOLEAN);
+        try (HostMemory m = HostMemory.read(mask.getStorage())) {
+            HostMemory.Output out = HostMemory.output(result);
+            Masks.unpack(m.bytes(), (int) shape.size(), out.bytes(), parallel);
+            out.commit();
+            return result;
+        } catch (RuntimeException | Error e) {
+            result.close();
+            throw e;
+        }
+    }
+
+    private static void checkMask(PackedMask mask, NDManager manager) {
+        if (mask == null || manager == null) {
+            throw new IllegalArgumentException("mask and manager must not be null");
+        }
+        if (mask.getStorage().isReleased()) {
+            throw new IllegalArgumentException("mask of shape " + mask.getShape() + " was closed");
+        }
+        Checks.hostTensor("mask", mask.getStorage());
+    }
+
+    private static CpuGroupStats ownStats(GroupStats stats, Shape shape, int groupSize) {
+        if (!(stats instanceof CpuGroupStats)) {
+            throw new IllegalArgumentException(
+                    "group statistics " + stats + " were not computed by the cpu backend:"
+                            + " allowed are statistics from CpuQuantizerBackend.analyze");
+        }
+        if (!stats.getShape().equals(shape)) {
+            throw new IllegalArgumentException(
+                    "group statistics are of a tensor of shape " + stats.getShape()
+                            + ", not of this tensor of shape " + shape);
+        }
+        if (stats.getGroupSize() != groupSize) {
+            throw new IllegalArgumentException(
+                    "group statistics were computed with group size " + stats.getGroupSize()
+                            + " but the spec asks for " + groupSize + ": they must be equal");
+        }
+        return (CpuGroupStats) stats;
+    }
+
+    /**
+     * Returns which implementation of the group arithmetic runs: {@code "vector"} (the Vector
+     * API, when the JVM runs with {@code --add-modules jdk.incubator.vector}) or {@code "scalar"}.
+     *
+     * @return the kernel's name
+     */
+    public String kernel() {
+        return kernel.name();
+    }
+
+    /**
+     * Returns the number of threads the work is split over.
+     *
+     * @return the thread count
+     */
+    public int threads() {
+        return parallel.threads();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "CpuQuantizerBackend{threads=" + parallel.threads() + ", kernel=" + kernel.name() + '}';
+    }
+}
