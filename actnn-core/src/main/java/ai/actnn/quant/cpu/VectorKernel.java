@@ -116,7 +116,8 @@ final class VectorKernel implements GroupKernel {
             FloatVector y = FloatVector.fromArray(F, x, i).sub(vlo).mul(vinv).add(r);
             // clamp to [0, levels] first (NaN, only possible with foreign statistics, becomes 0
             // like the scalar (int) cast), then floor exactly with the 2^23 trick
-            y = zero.blend(y, y.compare(VectorOperators.GE, 0f)).min(top);
+            y = zero.blend(y, y.compare(VectorOperators.GE, 0f));
+            y = y.blend(top, y.compare(VectorOperators.GT, top));
             FloatVector s = y.add(magic);
             VectorMask<Float> roundedUp = s.sub(magic).compare(VectorOperators.GT, y);
             IntVector q = s.reinterpretAsInts().sub(TWO_POW_23_BITS);

@@ -57,6 +57,7 @@ public final class QuantizerBenchmark {
      * @param op {@code copy}, {@code memcpy}, {@code quantize_pack}, {@code
      *     quantize_pack_nearest} or {@code unpack_dequantize}
      * @param msMedian the median time in milliseconds
+     * @param msMin the shortest time in milliseconds (all threads at work from the start)
      * @param gbPerSecond the input's bytes per second, in 10^9
      * @param copyGbPerSecond the copy's bandwidth, measured alternately with this operation
      * @param packedBytes the packed size (0 for the copy)
@@ -69,6 +70,7 @@ public final class QuantizerBenchmark {
             int bits,
             String op,
             double msMedian,
+            double msMin,
             double gbPerSecond,
             double copyGbPerSecond,
             long packedBytes,
@@ -97,6 +99,7 @@ public final class QuantizerBenchmark {
                     .put("bits", bits)
                     .put("op", op)
                     .put("ms_median", msMedian)
+                    .put("ms_min", msMin)
                     .put("gb_per_s", gbPerSecond)
                     .put("copy_gb_per_s", copyGbPerSecond)
                     .put("ratio_to_copy", ratioToCopy());
@@ -159,10 +162,12 @@ public final class QuantizerBenchmark {
             }
             double copyMs = median(allCopies);
             double copyGb = bytes / copyMs / 1e6;
-            results.add(0, new Result(shape, DataType.FLOAT32, 0, "copy", copyMs, copyGb, copyGb, 0, kernel, threads));
-            double memcpyMs = memcpyMs(x, warmup, iterations);
-            results.add(1, new Result(shape, DataType.FLOAT32, 0, "memcpy", memcpyMs, bytes / memcpyMs / 1e6,
-                    copyGb, 0, kernel, threads));
+            results.add(0, new Result(shape, DataType.FLOAT32, 0, "copy", copyMs, min(allCopies), copyGb, copyGb,
+                    0, kernel, threads));
+            List<Double> memcpy = memcpyMs(x, warmup, iterations);
+            double memcpyMs = median(memcpy);
+            results.add(1, new Result(shape, DataType.FLOAT32, 0, "memcpy", memcpyMs, min(memcpy),
+                    bytes / memcpyMs / 1e6, copyGb, 0, kernel, threads));
         }
         return results;
     }
@@ -171,7 +176,7 @@ public final class QuantizerBenchmark {
      * Times a single-threaded copy of the tensor's memory into a preallocated direct buffer: the
      * bandwidth of one core, free of allocation and of PyTorch's threads.
      */
-    private static double memcpyMs(NDArray x, int warmup, int iterations) {
+    private static List<Double> memcpyMs(NDArray x, int warmup, int iterations) {
         ByteBuffer source = x.toByteBuffer(true);
         ByteBuffer target = ByteBuffer.allocateDirect(source.capacity());
         List<Double> times = new ArrayList<>();
@@ -183,7 +188,7 @@ public final class QuantizerBenchmark {
                 times.add((System.nanoTime() - start) / 1e6);
             }
         }
-        return median(times);
+        return times;
     }
 
     private static long packedBytes(CpuQuantizerBackend backend, NDArray x, int bits, NDManager scope) {
@@ -196,8 +201,8 @@ public final class QuantizerBenchmark {
             Shape shape, int bits, String op, Timing t, long bytes, long packed, String kernel, int threads) {
         double opMs = median(t.ops);
         double copyMs = median(t.copies);
-        return new Result(shape, DataType.FLOAT32, bits, op, opMs, bytes / opMs / 1e6, bytes / copyMs / 1e6,
-                packed, kernel, threads);
+        return new Result(shape, DataType.FLOAT32, bits, op, opMs, min(t.ops), bytes / opMs / 1e6,
+                bytes / copyMs / 1e6, packed, kernel, threads);
     }
 
     /** The times of an operation and of the copies alternating with it, in milliseconds. */
@@ -220,6 +225,10 @@ public final class QuantizerBenchmark {
             copies.add((end - middle) / 1e6);
         }
         return new Timing(ops, copies);
+    }
+
+    private static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
 
     private static double median(List<Double> values) {
