@@ -44,8 +44,10 @@ public final class BitAllocator {
         }
         double[] c = new double[n];
         for (int i = 0; i < n; i++) {
+            // Unknown or non-finite sensitivities (a sample whose activation overflowed) count as
+            // the largest: capped so that sums over any number of items stay finite.
             double v = sensitivity[i];
-            c[i] = Double.isNaN(v) || v == Double.POSITIVE_INFINITY ? Double.MAX_VALUE / 4 : Math.max(0, v);
+            c[i] = Double.isNaN(v) ? MAX_SENSITIVITY : Math.min(MAX_SENSITIVITY, Math.max(0, v));
         }
         if (n > 0 && equalWeights) {
             long units = Math.min(budget / weight[0], 8L * n);
@@ -55,6 +57,9 @@ public final class BitAllocator {
         }
         return greedy(c, weight, budget);
     }
+
+    /** The largest sensitivity used; sums of a billion of them are still finite. */
+    private static final double MAX_SENSITIVITY = 1e290;
 
     /** Largest table of the exact programme (items x budget units). */
     private static final long EXACT_LIMIT = 4_000_000L;
@@ -88,11 +93,16 @@ public final class BitAllocator {
             }
             best = next;
         }
-        int end = 0;
+        // The cheapest end state; on ties (costs too far apart to add up exactly) the one that
+        // spends more of the budget.
+        int end = -1;
         for (int u = 0; u <= units; u++) {
-            if (best[u] < best[end] || best[end] == Double.POSITIVE_INFINITY) {
-                end = best[u] == Double.POSITIVE_INFINITY ? end : u;
+            if (best[u] != Double.POSITIVE_INFINITY && (end < 0 || best[u] <= best[end])) {
+                end = u;
             }
+        }
+        if (end < 0) {
+            throw new IllegalStateException("no allocation of " + n + " items in " + units + " bits");
         }
         int[] bits = new int[n];
         for (int i = n - 1; i >= 0; i--) {

@@ -142,6 +142,21 @@ class BitAllocatorTest {
     }
 
     @Test
+    void nonFiniteSensitivitiesStillGiveAValidAllocation() {
+        double[] c = {Double.POSITIVE_INFINITY, Double.NaN, Double.POSITIVE_INFINITY, 1, 0, Double.MAX_VALUE, 3, 1e300};
+        long[] w = new long[c.length];
+        Arrays.fill(w, 1);
+        int[] bits = BitAllocator.allocate(c, w, 16);
+        assertEquals(16, used(bits, w), Arrays.toString(bits));
+        for (int b : bits) {
+            assertTrue(b == 1 || b == 2 || b == 4 || b == 8);
+        }
+        long[] wide = new long[c.length];
+        Arrays.fill(wide, 1000);
+        assertTrue(used(BitAllocator.allocate(c, wide, 16000), wide) <= 16000);
+    }
+
+    @Test
     void rejectsBadWeights() {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> BitAllocator.allocate(new double[] {1}, new long[] {0}, 8));

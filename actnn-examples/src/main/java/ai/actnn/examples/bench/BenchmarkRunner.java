@@ -39,7 +39,7 @@ public final class BenchmarkRunner {
 
     private static final Logger logger = LoggerFactory.getLogger(BenchmarkRunner.class);
 
-    private static final float LEARNING_RATE = 0.01f;
+    private static final float LEARNING_RATE = 0.001f;
 
     private final LevelSetup levelSetup;
     private final ConsoleProgress progress;
