@@ -21,6 +21,9 @@ import java.util.Map;
  *     sequences per second
  * @param msPerStep median step time in milliseconds
  * @param bitsAvg average bits per stored activation element, NaN when not reported
+ * @param savedBytes the bytes the engine kept for backward in the last step by its own count
+ *     (packed activations, masks, exact copies; each tensor once), -1 when not reported: small
+ *     packed tensors reuse freed memory, so the resident-set figure can under-count them
  * @param mallocTuned whether the JVM ran with {@code MALLOC_MMAP_THRESHOLD_} (else memory is
  *     unreliable)
  * @param freshJvm whether it ran in a child JVM of its own
@@ -29,7 +32,7 @@ import java.util.Map;
 public record BenchmarkResult(
         String model, String level, int batch, InputSize size,
         long activationBytes, long peakBytes, long stateBytes,
-        double samplesPerSecond, double msPerStep, double bitsAvg,
+        double samplesPerSecond, double msPerStep, double bitsAvg, long savedBytes,
         boolean mallocTuned, boolean freshJvm, String error) {
 
     /**
@@ -42,7 +45,7 @@ public record BenchmarkResult(
      */
     public static BenchmarkResult failed(BenchmarkConfig config, String error, boolean freshJvm) {
         return new BenchmarkResult(config.modelName(), config.level(), config.batch(), config.model().size(),
-                -1, -1, -1, Double.NaN, Double.NaN, Double.NaN, false, freshJvm, error);
+                -1, -1, -1, Double.NaN, Double.NaN, Double.NaN, -1, false, freshJvm, error);
     }
 
     /**
@@ -70,7 +73,7 @@ public record BenchmarkResult(
      *
      * @return the object: model, level, batch, image_size (null for sequence models), seq_len and
      *     width (null for image models), activation_mb, peak_mb, state_mb, total_peak_mb, ips
-     *     (images or sequences per second), ms_per_step, bits_avg, malloc_tuned, fresh_jvm and, on
+     *     (images or sequences per second), ms_per_step, bits_avg, saved_mb, malloc_tuned, fresh_jvm and, on
      *     failure, error
      */
     public JsonLine toJson() {
@@ -88,6 +91,7 @@ public record BenchmarkResult(
                 .put("ips", Units.round(samplesPerSecond, 1))
                 .put("ms_per_step", Units.round(msPerStep, 1))
                 .put("bits_avg", Units.round(bitsAvg, 2))
+                .put("saved_mb", mbOrNull(savedBytes))
                 .put("malloc_tuned", mallocTuned)
                 .put("fresh_jvm", freshJvm);
         if (error != null) {
@@ -109,7 +113,7 @@ public record BenchmarkResult(
                 string(f, "model"), string(f, "level"), (int) number(f, "batch"),
                 new InputSize(intOrNull(f, "image_size"), intOrNull(f, "seq_len"), intOrNull(f, "width")),
                 bytes(f, "activation_mb"), bytes(f, "peak_mb"), bytes(f, "state_mb"),
-                number(f, "ips"), number(f, "ms_per_step"), number(f, "bits_avg"),
+                number(f, "ips"), number(f, "ms_per_step"), number(f, "bits_avg"), bytes(f, "saved_mb"),
                 Boolean.TRUE.equals(f.get("malloc_tuned")), Boolean.TRUE.equals(f.get("fresh_jvm")),
                 f.get("error") == null ? null : string(f, "error"));
     }
@@ -121,7 +125,7 @@ public record BenchmarkResult(
      */
     public BenchmarkResult inFreshJvm() {
         return new BenchmarkResult(model, level, batch, size, activationBytes, peakBytes, stateBytes,
-                samplesPerSecond, msPerStep, bitsAvg, mallocTuned, true, error);
+                samplesPerSecond, msPerStep, bitsAvg, savedBytes, mallocTuned, true, error);
     }
 
     private static Double mbOrNull(long bytes) {

@@ -75,6 +75,7 @@ public final class BenchmarkRunner {
         long[] state = new long[config.iterations()];
         long peak = measure ? 0 : -1;
         double bits;
+        long saved;
         try (Model model = Model.newInstance(spec.name() + "-" + config.level());
                 Trainer trainer = levelSetup.newTrainer(
                         config.level(), spec.build(), model, TrainingConfigs.sgdMomentum(LEARNING_RATE))) {
@@ -101,12 +102,13 @@ public final class BenchmarkRunner {
             progress.end();
             OptionalDouble reported = levelSetup.averageBits(trainer);
             bits = reported.isPresent() ? reported.getAsDouble() : Double.NaN;
+            saved = levelSetup.savedBytes(trainer).orElse(-1);
         }
         double medianNanos = Medians.of(nanos);
         BenchmarkResult result = new BenchmarkResult(spec.name(), config.level(), config.batch(), spec.size(),
                 measure ? Math.round(Medians.of(activation)) : -1, peak,
                 measure ? Math.round(Medians.of(state)) : -1,
-                config.batch() * 1e9 / medianNanos, medianNanos / 1e6, bits,
+                config.batch() * 1e9 / medianNanos, medianNanos / 1e6, bits, saved,
                 ProcessMemory.mallocTuned(), false, null);
         logger.debug("{}", result);
         return result;

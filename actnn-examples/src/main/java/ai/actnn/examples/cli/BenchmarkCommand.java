@@ -275,12 +275,12 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     static ConsoleTable resultTable(List<BenchmarkResult> results) {
         ConsoleTable table = new ConsoleTable("model", "level", "batch", "activation MB", "peak MB", "state MB",
-                "samples/s", "ms/step", "bits", "error");
+                "samples/s", "ms/step", "bits", "saved MB", "error");
         for (BenchmarkResult r : results) {
             table.addRow(r.model(), r.level(), r.batch(), TrainCommand.mb(r.activationBytes()),
                     TrainCommand.mb(r.peakBytes()), TrainCommand.mb(r.stateBytes()), r.samplesPerSecond(),
                     r.msPerStep(), Double.isNaN(r.bitsAvg()) ? null : String.format("%.2f", r.bitsAvg()),
-                    r.error());
+                    TrainCommand.mb(r.savedBytes()), r.error());
         }
         return table;
     }

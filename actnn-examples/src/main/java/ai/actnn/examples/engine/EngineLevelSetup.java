@@ -12,6 +12,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
 
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /**
  * The level setup that the CLI uses: plain DJL for {@code "plain"}, the ActNN engine for every other
@@ -57,5 +58,22 @@ public final class EngineLevelSetup implements LevelSetup {
             }
         }
         return OptionalDouble.empty();
+    }
+
+    /**
+     * Returns the bytes the engine kept for backward in the trainer's last step.
+     *
+     * @param trainer the trainer
+     * @return the bytes, or empty for plain DJL trainers
+     */
+    @Override
+    public OptionalLong savedBytes(Trainer trainer) {
+        if (trainer instanceof ActNNTrainer) {
+            StepStatistics last = ((ActNNTrainer) trainer).getCompression().lastStep();
+            if (last != null) {
+                return OptionalLong.of(last.savedBytes());
+            }
+        }
+        return OptionalLong.empty();
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
 
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /**
  * Prepares training at one level: sets the (possibly converted) network on the model and returns
@@ -44,5 +45,16 @@ public interface LevelSetup {
      */
     default OptionalDouble averageBits(Trainer trainer) {
         return OptionalDouble.empty();
+    }
+
+    /**
+     * Returns the bytes the engine kept for backward in the last training step, by its own count
+     * (a hook for the benchmark's {@code saved_mb}).
+     *
+     * @param trainer a trainer that this setup created
+     * @return the bytes, or empty when unknown
+     */
+    default OptionalLong savedBytes(Trainer trainer) {
+        return OptionalLong.empty();
     }
 }

@@ -83,11 +83,12 @@ class BenchmarkRunnerTest {
     @Test
     void resultsOfSequenceModelsRoundTripThroughJson() {
         BenchmarkResult r = new BenchmarkResult("transformer", "L3", 4, InputSize.sequence(16, 64),
-                1 << 20, 2 << 20, 3 << 20, 123.4, 32.4, 2.1, true, false, null);
+                1 << 20, 2 << 20, 3 << 20, 123.4, 32.4, 2.1, 5 << 20, true, false, null);
         Map<String, Object> json = JsonLineParser.parse(r.toJson().toString());
         assertNull(json.get("image_size"));
         assertTrue(json.containsKey("image_size"));
         assertEquals(16L, json.get("seq_len"));
+        assertEquals(5.0, ((Number) json.get("saved_mb")).doubleValue(), 1e-9);
         assertEquals(64L, json.get("width"));
         BenchmarkResult back = BenchmarkResult.fromJson(json);
         assertEquals(r.size(), back.size());
