@@ -78,8 +78,49 @@ def quantizer_table():
     print()
 
 
+def accuracy_table():
+    import glob
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(RESULTS, "acc-*.jsonl"))):
+        _, model, level, seed = os.path.basename(path)[:-6].split("-")
+        lines = [json.loads(l) for l in open(path) if l.strip()]
+        if lines:
+            runs.setdefault(model, {}).setdefault(seed, {})[level] = lines[-1]["test_accuracy"] * 100
+    for model, seeds in runs.items():
+        levels = sorted({lv for per in seeds.values() for lv in per}, key=lambda x: ["L0", "L3", "auto"].index(x))
+        print(f"**{model}**: test accuracy (%) after the last epoch\n")
+        print("| seed | " + " | ".join(levels) + " | " + " | ".join(f"{lv} - L0" for lv in levels if lv != "L0") + " |")
+        print("|---" * (2 * len(levels)) + "|")
+        sums = {lv: [] for lv in levels}
+        for seed, per in sorted(seeds.items()):
+            cells = [fmt(per.get(lv), 2) for lv in levels]
+            gaps = [f"{per[lv] - per['L0']:+.2f}" if lv in per and "L0" in per else "-" for lv in levels if lv != "L0"]
+            print(f"| {seed} | " + " | ".join(cells) + " | " + " | ".join(gaps) + " |")
+            for lv in levels:
+                if lv in per:
+                    sums[lv].append(per[lv])
+        means = {lv: sum(v) / len(v) for lv, v in sums.items() if v}
+        gaps = [f"{means[lv] - means['L0']:+.2f}" for lv in levels if lv != "L0" and lv in means]
+        print("| mean | " + " | ".join(f"{means[lv]:.2f}" for lv in levels) + " | " + " | ".join(gaps) + " |")
+        print()
+
+
+SECTIONS = {
+    "memory": lambda: [memory_table(n, t) for n, t in [
+        ("resnet18-32", "ResNet-18, 32x32"), ("resnet50-32", "ResNet-50, 32x32"),
+        ("resnet18-64", "ResNet-18, 64x64"), ("resnet50-64", "ResNet-50, 64x64"),
+        ("bert-tiny", "BERT-tiny, sequence 128, width 128"),
+        ("transformer", "Transformer encoder, sequence 128, width 128")]],
+    "maxbatch": lambda: max_batch_table("maxbatch-resnet18", "ResNet-18, 32x32"),
+    "accuracy": accuracy_table,
+    "quantizer": quantizer_table,
+}
+
+
 if __name__ == "__main__":
-    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if len(sys.argv) > 1:
+        SECTIONS[sys.argv[1]]()
+        sys.exit(0)
     memory_table("resnet18-32", "ResNet-18, 32x32")
     memory_table("resnet50-32", "ResNet-50, 32x32")
     memory_table("resnet18-64", "ResNet-18, 64x64")

@@ -222,7 +222,7 @@ public final class ActNNConfig {
         swap = false;
         allocatorTuning = false;
         if (errorBound <= 0) {
-            errorBound = 0.5;
+            errorBound = 0.1;
         }
         if (autoInterval <= 0) {
             autoInterval = 100;
