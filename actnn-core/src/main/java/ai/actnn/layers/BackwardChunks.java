@@ -12,8 +12,11 @@ import ai.djl.ndarray.types.Shape;
  */
 final class BackwardChunks {
 
-    /** The restored input of one chunk stays around this size. */
-    static final long TARGET_BYTES = 4L << 20;
+    /**
+     * The restored input of one chunk stays around this size (system property {@code
+     * actnn.backwardChunkBytes}, default 4 MiB; 0 turns chunking off).
+     */
+    static final long TARGET_BYTES = Long.getLong("actnn.backwardChunkBytes", 4L << 20);
 
     private BackwardChunks() {}
 
@@ -25,7 +28,7 @@ final class BackwardChunks {
      * @return at least 1; the whole batch when it is small
      */
     static int samplesPerChunk(Shape inputShape, DataType type) {
-        if (inputShape.dimension() < 2) {
+        if (inputShape.dimension() < 2 || TARGET_BYTES <= 0) {
             return Integer.MAX_VALUE;
         }
         long samples = inputShape.get(0);
