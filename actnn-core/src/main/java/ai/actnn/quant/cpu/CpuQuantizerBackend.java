@@ -234,15 +234,20 @@ public final class CpuQuantizerBackend implements QuantizerBackend {
         if (manager == null) {
             throw new IllegalArgumentException("manager must not be null");
         }
-        Shape shape = x.getShape();
-        int numel = (int) x.size();
-        NDArray storage = HostMemory.allocate(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8);
         try (HostMemory memory = HostMemory.read(x)) {
             Masks.Flags flags = positive
                     ? Masks.positive(memory.bytes(), x.getDataType())
                     : Masks.nonZero(memory.bytes(), x.getDataType());
+            return pack(flags, x.getShape(), manager);
+        }
+    }
+
+    /** Packs the flags of a tensor's elements into new mask storage, closed again on failure. */
+    private PackedMask pack(Masks.Flags flags, Shape shape, NDManager manager) {
+        NDArray storage = HostMemory.allocate(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8);
+        try {
             HostMemory.Output out = HostMemory.output(storage);
-            Masks.pack(flags, numel, out.bytes(), parallel);
+            Masks.pack(flags, Math.toIntExact(shape.size()), out.bytes(), parallel);
             out.commit();
             return new PackedMask(shape, storage);
         } catch (RuntimeException | Error e) {
@@ -261,27 +266,17 @@ public final class CpuQuantizerBackend implements QuantizerBackend {
         if (manager == null) {
             throw new IllegalArgumentException("manager must not be null");
         }
-        int numel = Math.toIntExact(shape.size());
-        NDArray storage = HostMemory.allocate(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8);
-        try {
-            // Element i is kept iff r(i) >= rate: the same generator as stochastic rounding, so
-            // every backend draws the same mask for the same key (docs/format.md).
-            Masks.Flags flags =
-                    (first, length, out) -> {
-                        float[] r = new float[length];
-                        CounterRng.fill(key, first, r, 0, length);
-                        for (int i = 0; i < length; i++) {
-                            out[i] = (byte) (r[i] >= rate ? 1 : 0);
-                        }
-                    };
-            HostMemory.Output out = HostMemory.output(storage);
-            Masks.pack(flags, numel, out.bytes(), parallel);
-            out.commit();
-            return new PackedMask(shape, storage);
-        } catch (RuntimeException | Error e) {
-            storage.close();
-            throw e;
-        }
+        // Element i is kept iff r(i) >= rate: the same generator as stochastic rounding, so
+        // every backend draws the same mask for the same key (docs/format.md).
+        Masks.Flags flags =
+                (first, length, out) -> {
+                    float[] r = new float[length];
+                    CounterRng.fill(key, first, r, 0, length);
+                    for (int i = 0; i < length; i++) {
+                        out[i] = (byte) (r[i] >= rate ? 1 : 0);
+                    }
+                };
+        return pack(flags, shape, manager);
     }
 
     /** {@inheritDoc} */

@@ -92,7 +92,9 @@ public final class BenchmarkRunner {
                         nanos[i] = r.nanos();
                         if (measure) {
                             activation[i] = r.memory().retainedBytes();
-                            state[i] = before - baseline;
+                            // RSS can fall below the baseline (freed start-up memory) when the
+                            // model's state is small; the state is never negative
+                            state[i] = Math.max(0, before - baseline);
                             peak = Math.max(peak, r.memory().peakBytes());
                         }
                     }
