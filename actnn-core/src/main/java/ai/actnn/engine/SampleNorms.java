@@ -15,13 +15,15 @@ final class SampleNorms {
      */
     static double[] squared(NDArray gradient) {
         long n = gradient.getShape().dimension() == 0 ? 1 : gradient.getShape().get(0);
+        // One fused reduction (the 2-norm) reads the gradient once; squaring it first would write
+        // and read a temporary as large as the gradient, in every backward of every layer.
         try (NDArray flat = gradient.reshape(n, -1);
-                NDArray sq = flat.square();
-                NDArray sum = sq.sum(new int[] {1})) {
-            float[] v = sum.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+                NDArray norm = flat.norm(2, new int[] {1}, false);
+                NDArray values = norm.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+            float[] v = values.toFloatArray();
             double[] out = new double[v.length];
             for (int i = 0; i < v.length; i++) {
-                out[i] = v[i];
+                out[i] = (double) v[i] * v[i];
             }
             return out;
         }
