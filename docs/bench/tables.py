@@ -72,14 +72,18 @@ def training_table(prefix, levels, title):
     print()
 
 
-def quantizer_table():
-    rs = rows("quantizer")
+def quantizer_table(name="quantizer", title=None):
+    rs = rows(name)
     if not rs:
         return
-    print("| bits | operation | median ms | GB/s | x copy (`NDArray.duplicate`) |")
-    print("|---|---|---|---|---|")
+    if title:
+        print(f"**{title}**\n")
+    memcpy = next((r["ms_median"] for r in rs if r["op"] == "memcpy"), None)
+    print("| bits | operation | median ms | GB/s | x copy (`NDArray.duplicate`, alternating) | x memcpy |")
+    print("|---|---|---|---|---|---|")
     for r in rs:
-        print(f"| {r['bits'] or '-'} | {r['op']} | {r['ms_median']:.2f} | {r['gb_per_s']:.2f} | {r['ratio_to_copy']:.2f} |")
+        vs_memcpy = f"{memcpy / r['ms_median']:.2f}" if memcpy else "-"
+        print(f"| {r['bits'] or '-'} | {r['op']} | {r['ms_median']:.2f} | {r['gb_per_s']:.2f} | {r['ratio_to_copy']:.2f} | {vs_memcpy} |")
     print()
 
 
@@ -118,12 +122,13 @@ def speed_table():
     if not ips["L0"] or not ips["L3"]:
         return
     import statistics
-    print("| run | L0 samples/s | L3 samples/s | L3 / L0 |")
+    print("| round | L0 samples/s | L3 samples/s | L3 / L0 |")
     print("|---|---|---|---|")
     for i, (a, b) in enumerate(zip(ips["L0"], ips["L3"]), 1):
         print(f"| {i} | {a:.1f} | {b:.1f} | {b / a:.2f} |")
     m0, m3 = statistics.median(ips["L0"]), statistics.median(ips["L3"])
-    print(f"| median | {m0:.1f} | {m3:.1f} | {m3 / m0:.2f} |")
+    pairs = [b / a for a, b in zip(ips["L0"], ips["L3"])]
+    print(f"| median | {m0:.1f} | {m3:.1f} | {statistics.median(pairs):.2f} (ratio of medians {m3 / m0:.2f}) |")
     print()
 
 
@@ -155,7 +160,9 @@ SECTIONS = {
         ("maxbatch-transformer", "Transformer encoder, sequence 128, width 128")]],
     "speed": lambda: speed_table(),
     "accuracy": accuracy_table,
-    "quantizer": quantizer_table,
+    "quantizer": lambda: [quantizer_table(n, t) for n, t in [
+        ("quantizer", "With `MALLOC_MMAP_THRESHOLD_=65536` (as for the memory figures)"),
+        ("quantizer-default-malloc", "With glibc's default allocator settings (`ACTNN_MALLOC_TUNING=0`)")]],
 }
 
 
@@ -176,4 +183,4 @@ if __name__ == "__main__":
     speed_table()
     training_table("mnist-lenet", ["L0", "L3", "auto"], "LeNet on real MNIST (8,000 train / 2,000 test digits)")
     training_table("mnist-transformer", ["L0", "L3"], "Transformer on MNIST rows")
-    quantizer_table()
+    SECTIONS["quantizer"]()

@@ -5,7 +5,8 @@ package ai.actnn.engine;
  * multiple of the group size ends in a padded group, and padding costs bits: an MNIST image of 784
  * features packed in groups of 256 stores 1024 codes (30% more). The group size used is the
  * multiple of 32, at most the configured one, that stores the fewest bits for the sample, codes
- * and records together (784 features: 7 groups of 112, no padding).
+ * and records together (784 features: 5 groups of 160, 16 codes of padding, instead of 4 groups of
+ * 256 with 240).
  */
 final class GroupSizes {
 

@@ -156,7 +156,7 @@ final class Encoder implements Parallel.Body {
                 }
                 float inv = step == 0f ? 0f : 1f / step;
                 kernel.encode(scratch.values, length, lo, inv, levels, first, key, stochastic, scratch);
-                BitPacker.pack(scratch.codes, geometry.groupSize, b, scratch.packed);
+                kernel.pack(scratch.codes, geometry.groupSize, b, scratch.packed);
             }
             out.put(layout.payloadOffset(g), scratch.packed, 0, bytes);
         }

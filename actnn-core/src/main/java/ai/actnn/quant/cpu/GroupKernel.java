@@ -53,6 +53,19 @@ interface GroupKernel {
             Scratch scratch);
 
     /**
+     * Packs a group's codes into the format's bit string ({@link BitPacker#pack}, which this
+     * default calls).
+     *
+     * @param codes one code per byte, each below {@code 2^bits}
+     * @param count the number of codes, a multiple of 32
+     * @param bits 1, 2, 4 or 8
+     * @param out receives {@code count * bits / 8} bytes from index 0
+     */
+    default void pack(byte[] codes, int count, int bits, byte[] out) {
+        BitPacker.pack(codes, count, bits, out);
+    }
+
+    /**
      * Dequantizes the codes of a group: {@code y = lo + q * step}.
      *
      * @param packed the group's packed codes from index 0 (with at least 8 bytes of slack after

@@ -8,6 +8,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -168,6 +169,37 @@ final class VectorKernel implements GroupKernel {
         LongVector pairBits = z.lanewise(VectorOperators.LSHR, 40)
                 .or(z.lanewise(VectorOperators.LSHR, 8).and(0xFFFFFFL).lanewise(VectorOperators.LSHL, 32));
         return ((FloatVector) pairBits.reinterpretAsInts().convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>2 and 4 bits pack 32 codes per step: the 32 code bytes read as eight 32-bit lanes of
+     * four codes each. At 2 bits one multiplication gathers a lane's four codes in its top byte
+     * ({@code b0 << 24 | b1 << 26 | b2 << 28 | b3 << 30}: the other products land below bit 24
+     * without overlapping, so nothing carries into it); at 4 bits two shift-or steps pair the
+     * codes into a 16-bit lane. 1 and 8 bits stay with {@link BitPacker} (64-bit multiplies and a
+     * plain copy).
+     */
+    @Override
+    public void pack(byte[] codes, int count, int bits, byte[] out) {
+        if (bits == 2) {
+            for (int i = 0; i < count; i += 32) {
+                IntVector w = ByteVector.fromArray(ByteVector.SPECIES_256, codes, i).reinterpretAsInts();
+                ((ByteVector) w.mul(0x01041040).lanewise(VectorOperators.LSHR, 24)
+                        .convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)).intoArray(out, i / 4);
+            }
+        } else if (bits == 4) {
+            for (int i = 0; i < count; i += 32) {
+                IntVector w = ByteVector.fromArray(ByteVector.SPECIES_256, codes, i).reinterpretAsInts();
+                w = w.or(w.lanewise(VectorOperators.LSHR, 4)).and(0x00FF00FF);
+                w = w.or(w.lanewise(VectorOperators.LSHR, 8)).and(0xFFFF);
+                ((ShortVector) w.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0))
+                        .reinterpretAsBytes().intoArray(out, i / 2);
+            }
+        } else {
+            BitPacker.pack(codes, count, bits, out);
+        }
     }
 
     /** {@inheritDoc} */

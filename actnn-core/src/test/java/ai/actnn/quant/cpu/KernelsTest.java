@@ -3,6 +3,7 @@ package ai.actnn.quant.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.api.Assumptions;
@@ -49,7 +50,10 @@ class KernelsTest {
             scalar.encode(x, length, lo, inv, levels, first, trial, stochastic, a);
             vector.encode(x, length, lo, inv, levels, first, trial, stochastic, b);
             assertArrayEquals(a.codes, b.codes, "codes, trial " + trial);
-            BitPacker.pack(a.codes, groupSize, bits, a.packed);
+            scalar.pack(a.codes, groupSize, bits, a.packed);
+            vector.pack(b.codes, groupSize, bits, b.packed);
+            assertArrayEquals(Arrays.copyOf(a.packed, groupSize / 8 * bits),
+                    Arrays.copyOf(b.packed, groupSize / 8 * bits), "packed codes, trial " + trial);
             float[] ya = new float[groupSize];
             float[] yb = new float[groupSize];
             scalar.decode(a.packed, length, bits, lo, step, ya);

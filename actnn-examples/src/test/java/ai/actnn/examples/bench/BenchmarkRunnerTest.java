@@ -56,7 +56,7 @@ class BenchmarkRunnerTest {
         BenchmarkResult r = new BenchmarkRunner(new EngineLevelSetup(), QUIET).run(config);
         assertEquals("L2", r.level());
         // The linear inputs (784 + 256 + 256 per sample) keep 4-bit codes plus the per-group records
-        // (no padding: 784 features use groups of 112), the two ReLUs 1-bit masks (2 x 256): the
+        // (784 features use 5 groups of 160: 16 codes of padding), the two ReLUs 1-bit masks (2 x 256): the
         // statistics count both, (1296 * ~4.2 + 512) / 1808 = ~3.3 bits per element.
         assertTrue(r.bitsAvg() > 3 && r.bitsAvg() < 3.6, "bits per element " + r.bitsAvg());
     }
