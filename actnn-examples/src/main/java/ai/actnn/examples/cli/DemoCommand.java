@@ -134,16 +134,18 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static ConsoleTable table(List<String> levels, Map<String, TrainingResult> results,
             Map<String, String> failures) {
-        ConsoleTable table = new ConsoleTable("level", "activation MB", "peak MB", "images/s", "test acc %", "note");
+        ConsoleTable table = new ConsoleTable(
+                "level", "saved MB", "activation MB", "peak MB", "images/s", "test acc %", "note");
         for (String level : levels) {
             TrainingResult r = results.get(level);
             if (r == null) {
-                table.addRow(level, null, null, null, null, "failed: " + failures.get(level));
+                table.addRow(level, null, null, null, null, null, "failed: " + failures.get(level));
                 continue;
             }
             EpochResult last = last(r);
-            table.addRow(level, TrainCommand.mb(last.activationBytes()), TrainCommand.mb(last.peakBytes()),
-                    last.imagesPerSecond(), String.format("%.2f", 100 * last.testAccuracy()), "");
+            table.addRow(level, savedMb(last), TrainCommand.mb(last.activationBytes()),
+                    TrainCommand.mb(last.peakBytes()), last.imagesPerSecond(),
+                    String.format("%.2f", 100 * last.testAccuracy()), "");
         }
         String reference = levels.get(0);
         TrainingResult ref = results.get(reference);
@@ -154,11 +156,17 @@ public final class DemoCommand implements Callable<Integer> {
             }
             EpochResult a = last(ref);
             EpochResult b = last(r);
-            table.addRow(reference + "/" + level, ratio(a.activationBytes(), b.activationBytes()),
-                    ratio(a.peakBytes(), b.peakBytes()), ratio(a.imagesPerSecond(), b.imagesPerSecond()),
+            table.addRow(reference + "/" + level, ratio(a.savedBytes(), b.savedBytes()),
+                    ratio(a.activationBytes(), b.activationBytes()), ratio(a.peakBytes(), b.peakBytes()),
+                    ratio(a.imagesPerSecond(), b.imagesPerSecond()),
                     String.format("%+.2f", 100 * (a.testAccuracy() - b.testAccuracy())), "ratios; accuracy in points");
         }
         return table;
+    }
+
+    /** The engine's count, in MB with more digits than the resident set's (packed tensors are small). */
+    private static String savedMb(EpochResult e) {
+        return e.savedBytes() < 0 ? null : String.format("%.3f", e.savedBytes() / Units.BYTES_PER_MB);
     }
 
     private void writeChart(String title, Map<String, TrainingResult> results) throws IOException {
@@ -166,8 +174,11 @@ public final class DemoCommand implements Callable<Integer> {
         double[] activation = names.stream().mapToDouble(l -> last(results.get(l)).activationBytes()
                 / Units.BYTES_PER_MB).toArray();
         double[] peak = names.stream().mapToDouble(l -> last(results.get(l)).peakBytes() / Units.BYTES_PER_MB).toArray();
+        double[] saved = names.stream().mapToDouble(l -> Math.max(0, last(results.get(l)).savedBytes())
+                / Units.BYTES_PER_MB).toArray();
         Map<String, double[]> memory = new LinkedHashMap<>();
-        memory.put("activation", activation);
+        memory.put("kept for backward (engine count)", saved);
+        memory.put("activation (resident set)", activation);
         memory.put("peak", peak);
         List<Series> accuracy = new ArrayList<>();
         for (String level : names) {

@@ -136,6 +136,12 @@ public final class Charts {
         chart.getStyler().setLabelsVisible(true);
         chart.getStyler().setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         chart.getStyler().setYAxisMin(0.0);
+        // headroom above the tallest bar for the legend, which sits inside the plot's top right
+        double tallest = series.values().stream().flatMapToDouble(java.util.Arrays::stream)
+                .filter(Double::isFinite).max().orElse(0);
+        if (tallest > 0) {
+            chart.getStyler().setYAxisMax(tallest * (1.25 + 0.1 * series.size()));
+        }
         chart.getStyler().setAvailableSpaceFill(0.7);
         chart.getStyler().setOverlapped(false);
         chart.getStyler().setSeriesColors(PALETTE);

@@ -16,6 +16,9 @@ import ai.actnn.examples.report.Units;
  *     - RSS before the step), or -1 if not measured
  * @param peakBytes largest peak of a step after warm-up above its start (VmHWM - RSS before), or
  *     -1 if not measured; memory is in MB (MiB) in JSON
+ * @param savedBytes what the engine kept for the backward of the epoch's last step by its own
+ *     count (packed activations, masks, exact copies), or -1 for plain DJL: exact where the
+ *     resident set cannot see tensors that reuse freed memory
  */
 public record EpochResult(
         int epoch,
@@ -25,7 +28,8 @@ public record EpochResult(
         double imagesPerSecond,
         double seconds,
         long activationBytes,
-        long peakBytes) {
+        long peakBytes,
+        long savedBytes) {
 
     /**
      * Returns the epoch as a JSON object (memory in MB; unknown memory as null).
@@ -45,6 +49,7 @@ public record EpochResult(
                 .put("ips", Units.round(imagesPerSecond, 1))
                 .put("seconds", Units.round(seconds, 2))
                 .put("activation_mb", activationBytes < 0 ? null : Units.mb(activationBytes))
-                .put("peak_mb", peakBytes < 0 ? null : Units.mb(peakBytes));
+                .put("peak_mb", peakBytes < 0 ? null : Units.mb(peakBytes))
+                .put("saved_mb", savedBytes < 0 ? null : Units.mb(savedBytes));
     }
 }

@@ -160,9 +160,10 @@ public final class TrainingRunner {
         if (activations.isEmpty()) {
             peak = -1;
         }
+        long saved = levelSetup.savedBytes(trainer).orElse(-1);
         double testAccuracy = evaluate(trainer, testSet);
         return new EpochResult(epoch, lossSum / Math.max(1, step), (double) correct / Math.max(1, seen),
-                testAccuracy, options.batchSize() * 1e9 / medianNanos, totalNanos / 1e9, activation, peak);
+                testAccuracy, options.batchSize() * 1e9 / medianNanos, totalNanos / 1e9, activation, peak, saved);
     }
 
     /**
