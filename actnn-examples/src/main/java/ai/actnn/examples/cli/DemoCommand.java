@@ -164,9 +164,8 @@ public final class DemoCommand implements Callable<Integer> {
         return table;
     }
 
-    /** The engine's count, in MB with more digits than the resident set's (packed tensors are small). */
     private static String savedMb(EpochResult e) {
-        return e.savedBytes() < 0 ? null : String.format("%.3f", e.savedBytes() / Units.BYTES_PER_MB);
+        return TrainCommand.savedMb(e.savedBytes());
     }
 
     private void writeChart(String title, Map<String, TrainingResult> results) throws IOException {

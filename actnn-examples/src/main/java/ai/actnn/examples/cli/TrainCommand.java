@@ -115,13 +115,21 @@ public final class TrainCommand implements Callable<Integer> {
 
     static ConsoleTable table(TrainingResult result) {
         ConsoleTable table = new ConsoleTable("epoch", "train loss", "train acc %", "test acc %",
-                "images/s", "seconds", "activation MB", "peak MB");
+                "images/s", "seconds", "saved MB", "activation MB", "peak MB");
         for (EpochResult e : result.epochs()) {
             table.addRow(e.epoch(), String.format("%.4f", e.trainLoss()), 100 * e.trainAccuracy(),
                     String.format("%.2f", 100 * e.testAccuracy()), e.imagesPerSecond(),
-                    e.seconds(), mb(e.activationBytes()), mb(e.peakBytes()));
+                    e.seconds(), savedMb(e.savedBytes()), mb(e.activationBytes()), mb(e.peakBytes()));
         }
         return table;
+    }
+
+    /**
+     * The engine's count of what it kept, with three decimals: packed activations of small models
+     * are a fraction of a megabyte.
+     */
+    static String savedMb(long bytes) {
+        return bytes < 0 ? null : String.format("%.3f", bytes / ai.actnn.examples.report.Units.BYTES_PER_MB);
     }
 
     static Double mb(long bytes) {
