@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# L3's throughput relative to L0 on ResNet-18 (32x32, batch 32), alternating the two levels in fresh
+# L3's throughput relative to L0 on ResNet-18 (32x32, batch 32; or MODEL_ARGS, e.g.
+# MODEL_ARGS="--model transformer --seq-len 128 --width 128 --batch 16"), alternating the two levels in fresh
 # JVMs (ROUNDS times, default 5) so that a shared machine's load affects both alike; prints each
 # round's ratio (L0 and L3 ran back to back), their median, and the ratio of the medians.
 # ACTNN_MALLOC_TUNING=0 runs with glibc's default allocator settings (what a user's training gets)
@@ -10,7 +11,8 @@ out=${OUT:-docs/bench/results/speed-resnet18-32.jsonl}
 : > "$out"
 for round in $(seq "${ROUNDS:-5}"); do
   for level in L0 L3; do
-    bin/actnn benchmark --model resnet18 --image-size 32 --batch 32 --levels $level --iterations 5 --warmup 2 --json | grep '^{' >> "$out"
+    # shellcheck disable=SC2086 # MODEL_ARGS is a list of options
+    bin/actnn benchmark ${MODEL_ARGS:---model resnet18 --image-size 32 --batch 32} --levels $level --iterations 5 --warmup 2 --json | grep '^{' >> "$out"
   done
 done
 python3 - "$out" <<'PY'

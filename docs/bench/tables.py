@@ -114,10 +114,12 @@ def accuracy_table():
         print()
 
 
-def speed_table():
-    rs = rows("speed-resnet18-32")
+def speed_table(name="speed-resnet18-32", title=None):
+    rs = rows(name)
     if not rs:
         return
+    if title:
+        print(f"**{title}**\n")
     ips = {lv: [r["ips"] for r in rs if r["level"] == lv] for lv in ("L0", "L3")}
     if not ips["L0"] or not ips["L3"]:
         return
@@ -158,7 +160,9 @@ SECTIONS = {
     "maxbatch": lambda: [max_batch_table(n, t) for n, t in [
         ("maxbatch-resnet18", "ResNet-18, 32x32"),
         ("maxbatch-transformer", "Transformer encoder, sequence 128, width 128")]],
-    "speed": lambda: speed_table(),
+    "speed": lambda: [speed_table(n, t) for n, t in [
+        ("speed-resnet18-32", "ResNet-18, 32x32, batch 32 (5 rounds)"),
+        ("speed-transformer", "Transformer encoder, sequence 128, width 128, batch 16 (3 rounds)")]],
     "accuracy": accuracy_table,
     "quantizer": lambda: [quantizer_table(n, t) for n, t in [
         ("quantizer", "With `MALLOC_MMAP_THRESHOLD_=65536` (as for the memory figures)"),
@@ -180,7 +184,7 @@ if __name__ == "__main__":
     memory_table("bert-tiny", "BERT-tiny, sequence 128, width 128")
     memory_table("transformer", "Transformer encoder, sequence 128, width 128")
     SECTIONS["maxbatch"]()
-    speed_table()
+    SECTIONS["speed"]()
     training_table("mnist-lenet", ["L0", "L3", "auto"], "LeNet on real MNIST (8,000 train / 2,000 test digits)")
     training_table("mnist-transformer", ["L0", "L3"], "Transformer on MNIST rows")
     SECTIONS["quantizer"]()

@@ -8,6 +8,7 @@ import ai.actnn.engine.GradMode;
 import ai.actnn.engine.SavedActivation;
 import ai.actnn.engine.Tape;
 import ai.actnn.ops.NativeOps;
+import ai.actnn.quant.CodeKernels;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -94,12 +95,17 @@ public abstract class QFewBitActivation extends QLayer {
         } else {
             int bits = Math.max(2, store.getConfig().getBits(site.getLayerGroup()));
             DerivativeTable table = table(bits);
+            CodeKernels kernels = store.backendFor(x) instanceof CodeKernels k ? k : null;
             NDArray codes;
-            try (NDArray boundaries = x.getManager().create(table.boundaries())) {
-                codes = NativeOps.packCodes(x, boundaries, codeScale(), bits, tape.getManager());
+            if (kernels != null) {
+                codes = kernels.packCodes(x, table.boundaries(), (float) codeScale(), bits, tape.getManager());
+            } else {
+                try (NDArray boundaries = x.getManager().create(table.boundaries())) {
+                    codes = NativeOps.packCodes(x, boundaries, codeScale(), bits, tape.getManager());
+                }
             }
             store.countExternal(codes.size(), x.size());
-            op = new CodeOp(codes, table);
+            op = new CodeOp(codes, table, kernels);
         }
         tape.record(op, inputs, out);
         return out;
@@ -109,10 +115,12 @@ public abstract class QFewBitActivation extends QLayer {
     private final class CodeOp implements CompressedOp {
         private final NDArray codes;
         private final DerivativeTable table;
+        private final CodeKernels kernels;
 
-        CodeOp(NDArray codes, DerivativeTable table) {
+        CodeOp(NDArray codes, DerivativeTable table, CodeKernels kernels) {
             this.codes = codes;
             this.table = table;
+            this.kernels = kernels;
         }
 
         @Override
@@ -126,6 +134,9 @@ public abstract class QFewBitActivation extends QLayer {
                 return new NDList((NDArray) null);
             }
             NDArray grad = gradOutputs.singletonOrThrow();
+            if (kernels != null) {
+                return new NDList(kernels.applyCodes(grad, codes, table.values(), table.bits(), ctx.getManager()));
+            }
             try (NDArray values = ctx.getManager().create(table.values())) {
                 return new NDList(NativeOps.applyCodes(grad, codes, values, table.bits(), ctx.getManager()));
             }

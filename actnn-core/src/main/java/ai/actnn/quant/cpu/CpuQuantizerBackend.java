@@ -1,6 +1,7 @@
 package ai.actnn.quant.cpu;
 
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.CodeKernels;
 import ai.actnn.quant.CounterRng;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.MetadataType;
@@ -28,7 +29,7 @@ import java.nio.ByteBuffer;
  * JVM runs with {@code --add-modules jdk.incubator.vector} (about 2-4 times faster on AVX2), plain
  * Java otherwise; both give the same bytes.
  */
-public final class CpuQuantizerBackend implements QuantizerBackend {
+public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels {
 
     /** The system property that sets the default number of threads. */
     public static final String THREADS_PROPERTY = "actnn.cpu.threads";
@@ -318,6 +319,77 @@ public final class CpuQuantizerBackend implements QuantizerBackend {
         } catch (RuntimeException | Error e) {
             result.close();
             throw e;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray packCodes(NDArray x, float[] boundaries, float scale, int bits, NDManager manager) {
+        Checks.floatTensor("tensor of packCodes", x);
+        checkCodeBits(bits);
+        if (boundaries == null || boundaries.length > (1 << bits) - 1) {
+            throw new IllegalArgumentException(
+                    (boundaries == null ? "null" : boundaries.length) + " boundaries cannot be coded in " + bits
+                            + " bits: allowed are at most " + ((1 << bits) - 1));
+        }
+        if (manager == null) {
+            throw new IllegalArgumentException("manager must not be null");
+        }
+        int numel = Math.toIntExact(x.size());
+        int per = 8 / bits;
+        NDArray result = HostMemory.allocate(manager, new Shape((numel + per - 1) / per), DataType.UINT8);
+        try (HostMemory in = HostMemory.read(x)) {
+            HostMemory.Output out = HostMemory.output(result);
+            Codes.pack(Elements.of(in.bytes(), x.getDataType()), x.getDataType() == DataType.FLOAT16, numel,
+                    boundaries, scale, bits, out.bytes(), parallel);
+            out.commit();
+            return result;
+        } catch (RuntimeException | Error e) {
+            result.close();
+            throw e;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray applyCodes(NDArray grad, NDArray packed, float[] values, int bits, NDManager manager) {
+        Checks.floatTensor("gradient of applyCodes", grad);
+        Checks.hostTensor("codes of applyCodes", packed);
+        checkCodeBits(bits);
+        if (values == null || values.length > 1 << bits) {
+            throw new IllegalArgumentException(
+                    (values == null ? "null" : values.length) + " code values cannot be selected by " + bits
+                            + "-bit codes: allowed are at most " + (1 << bits));
+        }
+        int numel = Math.toIntExact(grad.size());
+        int per = 8 / bits;
+        if (packed.getDataType() != DataType.UINT8 || packed.size() != (numel + per - 1) / per) {
+            throw new IllegalArgumentException(
+                    "codes of type " + packed.getDataType() + " and " + packed.size() + " bytes do not fit a gradient of "
+                            + numel + " elements at " + bits + " bits: allowed are " + ((numel + per - 1) / per)
+                            + " uint8 bytes");
+        }
+        if (manager == null) {
+            throw new IllegalArgumentException("manager must not be null");
+        }
+        NDArray result = HostMemory.allocate(manager, grad.getShape(), grad.getDataType());
+        try (HostMemory g = HostMemory.read(grad);
+                HostMemory c = HostMemory.read(packed)) {
+            HostMemory.Output out = HostMemory.output(result);
+            boolean fp16 = grad.getDataType() == DataType.FLOAT16;
+            Codes.apply(c.bytes(), Elements.of(g.bytes(), grad.getDataType()), fp16,
+                    Elements.of(out.bytes(), grad.getDataType()), numel, values, bits, parallel);
+            out.commit();
+            return result;
+        } catch (RuntimeException | Error e) {
+            result.close();
+            throw e;
+        }
+    }
+
+    private static void checkCodeBits(int bits) {
+        if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
+            throw new IllegalArgumentException("bits " + bits + " is not supported: allowed are 1, 2, 4, 8");
         }
     }
 
