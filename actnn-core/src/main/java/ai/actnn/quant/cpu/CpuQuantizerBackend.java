@@ -2,7 +2,6 @@ package ai.actnn.quant.cpu;
 
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.quant.CodeKernels;
-import ai.actnn.quant.CounterRng;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.MetadataType;
 import ai.actnn.quant.PackedMask;
@@ -271,8 +270,8 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
         // every backend draws the same mask for the same key (docs/format.md).
         Masks.Flags flags =
                 (first, length, out) -> {
-                    float[] r = new float[length];
-                    CounterRng.fill(key, first, r, 0, length);
+                    float[] r = new float[length + 16];
+                    kernel.uniform(key, first, r, length, new long[length / 4 + 8]);
                     for (int i = 0; i < length; i++) {
                         out[i] = (byte) (r[i] >= rate ? 1 : 0);
                     }

@@ -1,5 +1,7 @@
 package ai.actnn.quant.cpu;
 
+import ai.actnn.quant.CounterRng;
+
 /**
  * The arithmetic of one group, in two implementations that produce identical results: {@link
  * ScalarKernel} (plain Java, the reference) and {@link VectorKernel} (the incubating Vector API,
@@ -51,6 +53,21 @@ interface GroupKernel {
             long key,
             boolean stochastic,
             Scratch scratch);
+
+    /**
+     * Writes the random numbers {@code r(first + i)} of {@code docs/format.md} for {@code i} in
+     * {@code [0, length)} ({@link CounterRng#fill}, which this default calls).
+     *
+     * @param key the key of the stream
+     * @param first the first element's index
+     * @param dst receives the numbers from index 0; it must have room for 16 more (vector
+     *     kernels write whole blocks)
+     * @param length how many numbers
+     * @param spare working space of at least {@code length / 4 + 8} longs
+     */
+    default void uniform(long key, long first, float[] dst, int length, long[] spare) {
+        CounterRng.fill(key, first, dst, 0, length);
+    }
 
     /**
      * Packs a group's codes into the format's bit string ({@link BitPacker#pack}, which this

@@ -128,6 +128,17 @@ final class VectorKernel implements GroupKernel {
         Arrays.fill(codes, length, codes.length, (byte) 0);
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public void uniform(long key, long first, float[] dst, int length, long[] spare) {
+        if ((first & 1) != 0) {
+            // an odd start would need the rearrangement that encode does with its offset
+            CounterRng.fill(key, first, dst, 0, length);
+            return;
+        }
+        fillRandom(key, first >>> 1, dst, length, spare);
+    }
+
     /**
      * Writes the random numbers of elements {@code 2 * pair ...} to {@code dst[0, count)}
      * (rounded up to a multiple of 16). Each 64-bit lane hashes one pair and is rearranged to

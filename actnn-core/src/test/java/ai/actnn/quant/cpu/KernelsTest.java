@@ -65,6 +65,25 @@ class KernelsTest {
     }
 
     @Test
+    void kernelsDrawTheSameRandomNumbers() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        GroupKernel scalar = Kernels.scalar();
+        GroupKernel vector = new VectorKernel();
+        Random random = new Random(23);
+        for (int trial = 0; trial < 500; trial++) {
+            int length = random.nextInt(5000);
+            long first = random.nextInt(1 << 24);
+            long key = random.nextLong();
+            float[] a = new float[length + 16];
+            float[] b = new float[length + 16];
+            scalar.uniform(key, first, a, length, new long[length / 4 + 8]);
+            vector.uniform(key, first, b, length, new long[length / 4 + 8]);
+            assertArrayEquals(Arrays.copyOf(a, length), Arrays.copyOf(b, length),
+                    "first " + first + ", length " + length);
+        }
+    }
+
+    @Test
     void foreignStatisticsClampLikeTheScalarCast() {
         Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
         float[] x = {-1e30f, -5f, -0.5f, 0f, 2f, 3.99f, 1e30f, Float.NaN};
