@@ -17,6 +17,7 @@ run resnet50-64    benchmark --model resnet50 --image-size 64 --batch 8 --levels
 run bert-tiny      benchmark --model bert-tiny --seq-len 128 --width 128 --batch 16 --levels plain,L0,L3 --iterations 3 --warmup 2 --json
 run transformer    benchmark --model transformer --seq-len 128 --width 128 --batch 16 --levels plain,L0,L3 --iterations 3 --warmup 2 --json
 run maxbatch-resnet18 benchmark --model resnet18 --image-size 32 --batch 32,64,128 --levels plain,L0,L3 --find-max-batch --memory-budget 1GiB --iterations 1 --warmup 1 --json --chart docs/images/resnet18-max-batch.png
+run maxbatch-resnet50 benchmark --model resnet50 --image-size 32 --batch 8,16 --levels plain,L0,L3 --find-max-batch --memory-budget 1GiB --iterations 1 --warmup 1 --json --chart docs/images/resnet50-max-batch.png
 run maxbatch-transformer benchmark --model transformer --seq-len 128 --width 128 --batch 8,16,32 --levels plain,L0,L3 --find-max-batch --memory-budget 512MiB --iterations 1 --warmup 1 --json --chart docs/images/transformer-max-batch.png
 bash docs/bench/run-speed.sh
 run mnist-lenet-L0   train --dataset mnist --model lenet --level L0 --epochs 3 --json
