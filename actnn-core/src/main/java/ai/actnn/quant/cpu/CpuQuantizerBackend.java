@@ -201,16 +201,10 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
         }
         Geometry geometry = new Geometry(packed.getShape(), packed.getGroupSize());
         Layout layout = Layout.of(packed.getShape(), geometry, packed.getBits(), packed.getMetadataType());
-        NDArray result = HostMemory.allocate(manager, packed.getShape(), type);
         try (HostMemory memory = HostMemory.read(bytes)) {
-            HostMemory.Output out = HostMemory.output(result);
-            parallel.run(geometry.groups, geometry.groupSize,
-                    new Decoder(memory.bytes(), layout, kernel, Elements.of(out.bytes(), type)));
-            out.commit();
-            return result;
-        } catch (RuntimeException | Error e) {
-            result.close();
-            throw e;
+            return HostMemory.write(manager, packed.getShape(), type, out -> parallel.run(
+                    geometry.groups, geometry.groupSize,
+                    new Decoder(memory.bytes(), layout, kernel, Elements.of(out, type))));
         }
     }
 
@@ -242,18 +236,12 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
         }
     }
 
-    /** Packs the flags of a tensor's elements into new mask storage, closed again on failure. */
+    /** Packs the flags of a tensor's elements into new mask storage. */
     private PackedMask pack(Masks.Flags flags, Shape shape, NDManager manager) {
-        NDArray storage = HostMemory.allocate(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8);
-        try {
-            HostMemory.Output out = HostMemory.output(storage);
-            Masks.pack(flags, Math.toIntExact(shape.size()), out.bytes(), parallel);
-            out.commit();
-            return new PackedMask(shape, storage);
-        } catch (RuntimeException | Error e) {
-            storage.close();
-            throw e;
-        }
+        NDArray storage = HostMemory.write(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8,
+                out -> Masks.pack(flags, Math.toIntExact(shape.size()), out, parallel));
+        // the storage holds exactly bytesFor(shape) bytes: the mask accepts it
+        return new PackedMask(shape, storage);
     }
 
     /** {@inheritDoc} */
@@ -289,18 +277,12 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
                     "gradient of shape " + grad.getShape() + " does not match the mask's shape "
                             + mask.getShape() + ": the shapes must be equal");
         }
-        NDArray result = HostMemory.allocate(manager, grad.getShape(), grad.getDataType());
+        DataType type = grad.getDataType();
         try (HostMemory g = HostMemory.read(grad);
                 HostMemory m = HostMemory.read(mask.getStorage())) {
-            Elements input = Elements.of(g.bytes(), grad.getDataType());
-            HostMemory.Output out = HostMemory.output(result);
-            Masks.apply(m.bytes(), input, Elements.of(out.bytes(), grad.getDataType()),
-                    (int) grad.size(), scale, parallel);
-            out.commit();
-            return result;
-        } catch (RuntimeException | Error e) {
-            result.close();
-            throw e;
+            return HostMemory.write(manager, grad.getShape(), type, out -> Masks.apply(
+                    m.bytes(), Elements.of(g.bytes(), type), Elements.of(out, type), (int) grad.size(), scale,
+                    parallel));
         }
     }
 
@@ -309,15 +291,9 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
     public NDArray unpackMask(PackedMask mask, NDManager manager) {
         checkMask(mask, manager);
         Shape shape = mask.getShape();
-        NDArray result = HostMemory.allocate(manager, shape, DataType.BOOLEAN);
         try (HostMemory m = HostMemory.read(mask.getStorage())) {
-            HostMemory.Output out = HostMemory.output(result);
-            Masks.unpack(m.bytes(), (int) shape.size(), out.bytes(), parallel);
-            out.commit();
-            return result;
-        } catch (RuntimeException | Error e) {
-            result.close();
-            throw e;
+            return HostMemory.write(manager, shape, DataType.BOOLEAN,
+                    out -> Masks.unpack(m.bytes(), (int) shape.size(), out, parallel));
         }
     }
 
@@ -336,16 +312,10 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
         }
         int numel = Math.toIntExact(x.size());
         int per = 8 / bits;
-        NDArray result = HostMemory.allocate(manager, new Shape((numel + per - 1) / per), DataType.UINT8);
         try (HostMemory in = HostMemory.read(x)) {
-            HostMemory.Output out = HostMemory.output(result);
-            Codes.pack(Elements.of(in.bytes(), x.getDataType()), x.getDataType() == DataType.FLOAT16, numel,
-                    boundaries, scale, bits, out.bytes(), parallel);
-            out.commit();
-            return result;
-        } catch (RuntimeException | Error e) {
-            result.close();
-            throw e;
+            return HostMemory.write(manager, new Shape((numel + per - 1) / per), DataType.UINT8,
+                    out -> Codes.pack(Elements.of(in.bytes(), x.getDataType()), x.getDataType() == DataType.FLOAT16,
+                            numel, boundaries, scale, bits, out, parallel));
         }
     }
 
@@ -371,18 +341,12 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
         if (manager == null) {
             throw new IllegalArgumentException("manager must not be null");
         }
-        NDArray result = HostMemory.allocate(manager, grad.getShape(), grad.getDataType());
+        DataType type = grad.getDataType();
         try (HostMemory g = HostMemory.read(grad);
                 HostMemory c = HostMemory.read(packed)) {
-            HostMemory.Output out = HostMemory.output(result);
-            boolean fp16 = grad.getDataType() == DataType.FLOAT16;
-            Codes.apply(c.bytes(), Elements.of(g.bytes(), grad.getDataType()), fp16,
-                    Elements.of(out.bytes(), grad.getDataType()), numel, values, bits, parallel);
-            out.commit();
-            return result;
-        } catch (RuntimeException | Error e) {
-            result.close();
-            throw e;
+            return HostMemory.write(manager, grad.getShape(), type, out -> Codes.apply(
+                    c.bytes(), Elements.of(g.bytes(), type), type == DataType.FLOAT16, Elements.of(out, type),
+                    numel, values, bits, parallel));
         }
     }
 

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Consumer;
 
 /**
  * Direct access to the memory of host tensors, so that the kernels read and write tensor data in
@@ -91,6 +92,30 @@ final class HostMemory implements AutoCloseable {
             NDArray array = host.create(shape, type);
             array.attach(manager);
             return array;
+        }
+    }
+
+    /**
+     * Creates a host tensor and writes it: allocates it, lets {@code writer} fill its bytes and
+     * commits them. The tensor is closed again if anything fails, so no native memory is left
+     * behind.
+     *
+     * @param manager the owner of the result
+     * @param shape its shape
+     * @param type its data type
+     * @param writer fills the buffer (native byte order, position 0)
+     * @return the written tensor
+     */
+    static NDArray write(NDManager manager, Shape shape, DataType type, Consumer<ByteBuffer> writer) {
+        NDArray result = allocate(manager, shape, type);
+        try {
+            Output out = output(result);
+            writer.accept(out.bytes());
+            out.commit();
+            return result;
+        } catch (RuntimeException | Error e) {
+            result.close();
+            throw e;
         }
     }
 
