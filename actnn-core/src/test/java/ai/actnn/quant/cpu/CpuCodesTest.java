@@ -6,18 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.ops.NativeOps;
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,32 +19,11 @@ import org.junit.jupiter.api.Test;
  * shift-and-sum packing of {@link NativeOps#packCodes}) byte for byte, and their backward
  * equals {@link NativeOps#applyCodes} exactly, in fp32 and fp16.
  */
-class CpuCodesTest {
+class CpuCodesTest extends HostManagerTest {
 
     private static final int[] SIZES = {0, 1, 3, 4, 5, 31, 4097, 10_003};
 
-    private static NDManager root;
-    private NDManager manager;
 
-    @BeforeAll
-    static void openRoot() {
-        root = NDManager.newBaseManager(Device.cpu());
-    }
-
-    @AfterAll
-    static void closeRoot() {
-        root.close();
-    }
-
-    @BeforeEach
-    void open() {
-        manager = root.newSubManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
 
     private NDArray input(int n, Random random, DataType type) {
         float[] v = new float[n];

@@ -8,45 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.actnn.quant.PackedMask;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The 1-bit masks of the CPU backend: element i is bit i mod 8 of byte i / 8. */
-class CpuMaskTest {
+class CpuMaskTest extends HostManagerTest {
 
     private static final int[] SIZES = {1, 7, 8, 9, 63, 4097, 10_000};
 
-    private static NDManager root;
-    private NDManager manager;
 
-    @BeforeAll
-    static void openRoot() {
-        root = NDManager.newBaseManager(Device.cpu());
-    }
-
-    @AfterAll
-    static void closeRoot() {
-        root.close();
-    }
-
-    @BeforeEach
-    void open() {
-        manager = root.newSubManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
 
     private static byte[] referenceBits(boolean[] set) {
         byte[] b = new byte[(set.length + 7) / 8];

@@ -25,38 +25,13 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.Arrays;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Behaviour of the CPU backend against docs/format.md. */
-class CpuQuantizerBackendTest {
+class CpuQuantizerBackendTest extends HostManagerTest {
 
-    private static NDManager root;
-    private NDManager manager;
     private final CpuQuantizerBackend backend = new CpuQuantizerBackend();
 
-    @BeforeAll
-    static void openRoot() {
-        root = NDManager.newBaseManager(Device.cpu());
-    }
-
-    @AfterAll
-    static void closeRoot() {
-        root.close();
-    }
-
-    @BeforeEach
-    void open() {
-        manager = root.newSubManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
 
     // ---------------------------------------------------------------- exact bytes
 
