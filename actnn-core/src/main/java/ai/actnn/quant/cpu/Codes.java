@@ -35,35 +35,27 @@ final class Codes {
         int per = 8 / bits;
         int perShift = Integer.numberOfTrailingZeros(per);
         float[] bounds = fp16 ? roundToHalf(boundaries) : boundaries.clone();
-        int bytes = (numel + per - 1) / per;
-        parallel.run(bytes, per, (from, to) -> {
-            Scratch scratch = new Scratch(BLOCK);
-            float[] v = scratch.values;
-            byte[] packed = new byte[BLOCK / per];
-            long end = Math.min((long) to * per, numel);
-            for (long start = (long) from * per; start < end; start += BLOCK) {
-                int length = (int) Math.min(BLOCK, end - start);
-                int packedLength = (length + per - 1) / per;
-                x.read(start, v, length, scratch);
-                Arrays.fill(packed, 0, packedLength, (byte) 0);
-                for (int i = 0; i < length; i++) {
-                    float u = v[i];
-                    if (scale != 1f) {
-                        u *= scale;
-                        if (fp16) {
-                            u = Half.toFloat(Half.fromFloat(u));
-                        }
+        forEachBlock(numel, per, parallel, (start, length, v, packed, scratch) -> {
+            int packedLength = (length + per - 1) / per;
+            x.read(start, v, length, scratch);
+            Arrays.fill(packed, 0, packedLength, (byte) 0);
+            for (int i = 0; i < length; i++) {
+                float u = v[i];
+                if (scale != 1f) {
+                    u *= scale;
+                    if (fp16) {
+                        u = Half.toFloat(Half.fromFloat(u));
                     }
-                    // torch.bucketize's lower bound: the count of boundaries not >= u, which is
-                    // the count below u, and for NaN (never >= ) all of them
-                    int code = 0;
-                    for (float b : bounds) {
-                        code += b >= u ? 0 : 1;
-                    }
-                    packed[i >>> perShift] |= (byte) (code << ((i & (per - 1)) * bits));
                 }
-                out.put((int) (start / per), packed, 0, packedLength);
+                // torch.bucketize's lower bound: the count of boundaries not >= u, which is
+                // the count below u, and for NaN (never >= ) all of them
+                int code = 0;
+                for (float b : bounds) {
+                    code += b >= u ? 0 : 1;
+                }
+                packed[i >>> perShift] |= (byte) (code << ((i & (per - 1)) * bits));
             }
+            out.put((int) (start / per), packed, 0, packedLength);
         });
     }
 
@@ -87,20 +79,33 @@ final class Codes {
         float[] table = new float[1 << bits];
         float[] typed = fp16 ? roundToHalf(values) : values;
         System.arraycopy(typed, 0, table, 0, Math.min(typed.length, table.length));
-        int bytes = (numel + per - 1) / per;
-        parallel.run(bytes, per, (from, to) -> {
+        forEachBlock(numel, per, parallel, (start, length, v, codes, scratch) -> {
+            packed.get((int) (start / per), codes, 0, (length + per - 1) / per);
+            grad.read(start, v, length, scratch);
+            for (int i = 0; i < length; i++) {
+                v[i] *= table[(codes[i >>> perShift] >>> ((i & (per - 1)) * bits)) & mask];
+            }
+            out.write(start, v, length, scratch);
+        });
+    }
+
+    /** The work on one block of elements, with the thread's working arrays. */
+    @FunctionalInterface
+    private interface BlockBody {
+        void run(long start, int length, float[] values, byte[] codes, Scratch scratch);
+    }
+
+    /**
+     * Runs {@code body} over blocks of at most {@link #BLOCK} elements, split over the threads by
+     * whole bytes of codes ({@code per} elements each), with working arrays per thread.
+     */
+    private static void forEachBlock(int numel, int per, Parallel parallel, BlockBody body) {
+        parallel.run((numel + per - 1) / per, per, (from, to) -> {
             Scratch scratch = new Scratch(BLOCK);
-            float[] v = scratch.values;
             byte[] codes = new byte[BLOCK / per];
             long end = Math.min((long) to * per, numel);
             for (long start = (long) from * per; start < end; start += BLOCK) {
-                int length = (int) Math.min(BLOCK, end - start);
-                packed.get((int) (start / per), codes, 0, (length + per - 1) / per);
-                grad.read(start, v, length, scratch);
-                for (int i = 0; i < length; i++) {
-                    v[i] *= table[(codes[i >>> perShift] >>> ((i & (per - 1)) * bits)) & mask];
-                }
-                out.write(start, v, length, scratch);
+                body.run(start, (int) Math.min(BLOCK, end - start), scratch.values, codes, scratch);
             }
         });
     }
