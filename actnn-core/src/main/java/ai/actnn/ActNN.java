@@ -3,6 +3,7 @@ package ai.actnn;
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.config.OptimizationLevel;
 import ai.actnn.engine.ActNNTrainer;
+import ai.actnn.internal.TorchBackends;
 import ai.djl.Model;
 import ai.djl.training.TrainingConfig;
 
@@ -94,6 +95,19 @@ public final class ActNN {
      */
     public static ActNNTrainer newTrainer(Model model, TrainingConfig trainingConfig) {
         return new ActNNTrainer(model, trainingConfig);
+    }
+
+    /**
+     * Turns PyTorch's oneDNN (mkldnn) kernels on or off for the whole process, as Python's {@code
+     * torch.backends.mkldnn.enabled} does; DJL offers no such switch. Off, PyTorch runs its own
+     * convolutions: use it where oneDNN's convolution backward crashes (SIGFPE, see
+     * docs/troubleshooting.md). It affects every model of the process, converted or not.
+     *
+     * @param enabled whether PyTorch may use oneDNN
+     * @throws IllegalStateException if DJL's PyTorch engine was not loaded from its native jar
+     */
+    public static void setMkldnnEnabled(boolean enabled) {
+        TorchBackends.setMkldnnEnabled(enabled);
     }
 
     /**

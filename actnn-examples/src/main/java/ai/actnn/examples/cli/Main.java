@@ -2,6 +2,7 @@ package ai.actnn.examples.cli;
 
 import ai.actnn.examples.engine.EngineLevelSetup;
 import ai.actnn.examples.engine.LevelSetup;
+import ai.actnn.internal.TorchBackends;
 
 import java.io.PrintWriter;
 
@@ -29,6 +30,7 @@ import picocli.CommandLine.Spec;
             "",
             "Memory figures need Linux and the environment variable MALLOC_MMAP_THRESHOLD_=65536"
                     + " (bin/actnn sets it).",
+            "PyTorch's oneDNN kernels are off unless ACTNN_MKLDNN=1 (see docs/troubleshooting.md).",
             "More logging: JAVA_OPTS=-Dorg.slf4j.simpleLogger.defaultLogLevel=debug;"
                     + " stack traces of errors: -Dactnn.stacktrace=true."
         })
@@ -44,7 +46,19 @@ public final class Main implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        applyTorchBackends();
         System.exit(execute(args));
+    }
+
+    /**
+     * Turns PyTorch's oneDNN kernels off unless {@code ACTNN_MKLDNN=1}: plain DJL and every level
+     * then run the same convolution kernels, and oneDNN's convolution backward cannot kill the
+     * process with SIGFPE on the CPUs where it divides by zero (docs/troubleshooting.md).
+     */
+    private static void applyTorchBackends() {
+        boolean mkldnn = "1".equals(System.getenv("ACTNN_MKLDNN"));
+        TorchBackends.setMkldnnEnabled(mkldnn);
+        logger.debug("PyTorch oneDNN kernels {}", mkldnn ? "on (ACTNN_MKLDNN=1)" : "off");
     }
 
     /**
