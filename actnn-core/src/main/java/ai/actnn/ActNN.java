@@ -2,7 +2,7 @@ package ai.actnn;
 
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.config.OptimizationLevel;
-import ai.actnn.engine.ActNNTrainer;
+import ai.actnn.training.ActNNTrainer;
 import ai.actnn.internal.TorchBackends;
 import ai.djl.Model;
 import ai.djl.training.TrainingConfig;

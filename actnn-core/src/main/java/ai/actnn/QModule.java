@@ -15,7 +15,7 @@ import ai.djl.nn.Block;
  * and saves parameter files that the original loads (and back). It compresses activations when
  * trained with a trainer from {@link ActNN#newTrainer}; the optimization level in force at each
  * step decides how. Blocks without a dedicated Q-layer are wrapped in {@link
- * ai.actnn.layers.QGeneric}, which compresses their inputs and recomputes them in backward.
+ * ai.actnn.nn.core.QGeneric}, which compresses their inputs and recomputes them in backward.
  */
 public final class QModule {
 

@@ -1,6 +1,6 @@
 package ai.actnn.convert;
 
-import ai.actnn.layers.JoinKind;
+import ai.actnn.nn.container.JoinKind;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

@@ -1,9 +1,11 @@
 package ai.actnn.convert;
 
-import ai.actnn.layers.PoolGeometry;
-import ai.actnn.layers.QAvgPool2d;
-import ai.actnn.layers.QMaxPool2d;
-import ai.actnn.ops.NativeOps;
+import ai.actnn.internal.BlockIntrospection;
+
+import ai.actnn.nn.pool.PoolGeometry;
+import ai.actnn.nn.pool.QAvgPool2d;
+import ai.actnn.nn.pool.QMaxPool2d;
+import ai.actnn.internal.NativeOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

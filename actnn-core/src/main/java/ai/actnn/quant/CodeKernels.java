@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
  * Few-bit codes of an element-wise activation's input (GELU, SiLU: the code names the interval of
  * the input, and the backward multiplies the gradient by a derivative value per interval). A
  * {@link QuantizerBackend} that implements this does it in one pass over memory; the others leave
- * it to PyTorch ({@code ai.actnn.ops.NativeOps#packCodes}), whose results these must equal
+ * it to PyTorch ({@code ai.actnn.internal.NativeOps#packCodes}), whose results these must equal
  * exactly.
  */
 public interface CodeKernels {

@@ -2,8 +2,8 @@ package ai.actnn.testing;
 
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
-import ai.actnn.engine.ActNNTrainer;
-import ai.actnn.engine.CompressionState;
+import ai.actnn.training.ActNNTrainer;
+import ai.actnn.training.CompressionState;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

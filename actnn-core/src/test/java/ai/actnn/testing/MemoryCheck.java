@@ -2,8 +2,8 @@ package ai.actnn.testing;
 
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
-import ai.actnn.engine.ActNNTrainer;
-import ai.actnn.engine.CompressionState;
+import ai.actnn.training.ActNNTrainer;
+import ai.actnn.training.CompressionState;
 import ai.djl.Model;
 import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
 import ai.djl.ndarray.NDArray;

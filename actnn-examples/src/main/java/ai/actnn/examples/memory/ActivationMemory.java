@@ -2,9 +2,9 @@ package ai.actnn.examples.memory;
 
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
-import ai.actnn.engine.ActNNTrainer;
-import ai.actnn.engine.CompressionState;
-import ai.actnn.engine.StepStatistics;
+import ai.actnn.training.ActNNTrainer;
+import ai.actnn.training.CompressionState;
+import ai.actnn.training.StepStatistics;
 import ai.actnn.examples.models.TransformerModels;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;

@@ -1,0 +1,14 @@
+package ai.actnn.nn.container;
+
+/**
+ * What the join function of a {@code ParallelBlock} computes, as recognised by probing it at
+ * conversion time. Known joins get exact, compact backwards; others are recomputed.
+ */
+public enum JoinKind {
+    /** Element-wise sum of the branches: saves nothing. */
+    ADD,
+    /** ReLU of the element-wise sum (ResNet's join): saves one bit per element. */
+    ADD_RELU,
+    /** Anything else: saves the branch outputs compressed and recomputes the join in backward. */
+    GENERIC
+}

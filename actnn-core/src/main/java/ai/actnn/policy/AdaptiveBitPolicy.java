@@ -1,0 +1,248 @@
+package ai.actnn.policy;
+
+import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.GroupStats;
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ActNN's adaptive bits (level L3): an average budget of {@code bits} per element, spent where
+ * the gradient is most sensitive.
+ *
+ * <p>Per sample {@code n} of a layer, the sensitivity is {@code C_n = kernelArea / 4 *
+ * ||max - min||^2_n * groupSize / pixels * gradScale}, where the ranges come from the activation
+ * being saved and {@code gradScale} from the previous backward: the mean of the squared per-sample
+ * norms of the layer's output gradient, or, with use-gradient on, an exponential average of each
+ * dataset sample's own norm. Within a layer, {@link BitAllocator} gives each sample its bits
+ * for the layer's budget; with per-layer allocation on, after each backward the budget is
+ * redistributed across layers (weighted by their sizes) the same way. BatchNorm layers take the
+ * bits of the preceding convolution or linear layer. Until a layer has seen a gradient, its
+ * samples get the initial bits (8); a layer whose backward reports no gradient statistics gets
+ * its layer group's bits from the second step on.
+ */
+public final class AdaptiveBitPolicy implements BitPolicy {
+
+    private static final Logger logger = LoggerFactory.getLogger(AdaptiveBitPolicy.class);
+
+    /** Weight of the newest observation in a dataset sample's average gradient norm. */
+    static final double SAMPLE_AVERAGE_WEIGHT = 0.5;
+
+    private final Map<ActivationSite, Site> sites = new LinkedHashMap<>();
+    private ActNNConfig config;
+    private long[] indices;
+    private int[] lastWeightedBits;
+
+    /**
+     * Creates the policy.
+     *
+     * @param config the configuration
+     */
+    public AdaptiveBitPolicy(ActNNConfig config) {
+        this.config = config;
+    }
+
+    /** What the policy knows about one site. */
+    private static final class Site {
+        double gradScale = -1;
+        final Map<Long, Double> sampleScales = new HashMap<>();
+        double budgetBits = Double.NaN;
+        double[] rangeTerms;
+        double[] lastScales;
+        long[] lastIndices;
+        int[] lastBits;
+        long features;
+        int layerGroup;
+        boolean seenThisStep;
+        /** Saved in a step whose backward reported no gradient for it: it will not learn. */
+        boolean silent;
+    }
+
+    @Override
+    public synchronized void beginStep(ActNNConfig stepConfig, long[] sampleIndices) {
+        this.config = stepConfig;
+        this.indices = sampleIndices;
+        this.lastWeightedBits = null;
+        for (Site s : sites.values()) {
+            s.seenThisStep = false;
+        }
+    }
+
+    @Override
+    public boolean needsStats(ActivationSite site) {
+        return true;
+    }
+
+    @Override
+    public synchronized int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
+        int groupBits = FixedBitPolicy.bitsOf(config.getActivationCompressionBits(), site);
+        Site s = sites.computeIfAbsent(site, k -> new Site());
+        s.layerGroup = site.getLayerGroup();
+        s.seenThisStep = true;
+        if (site.getKind() == ActivationSite.Kind.BATCH_NORM) {
+            if (!config.isAdaptiveBnScheme()) {
+                return FixedBitPolicy.uniform(groupBits, samples);
+            }
+            if (lastWeightedBits != null && lastWeightedBits.length == samples) {
+                return lastWeightedBits.clone();
+            }
+        } else if (!config.isAdaptiveConvScheme()) {
+            return FixedBitPolicy.uniform(groupBits, samples);
+        }
+        s.rangeTerms = SampleNorms.rangeTerms(site, stats);
+        s.features = ai.actnn.quant.PackedLayout.featuresPerSample(stats.getShape());
+        s.lastIndices = indices != null && indices.length == samples ? indices.clone() : null;
+        if (Double.isNaN(s.budgetBits)) {
+            s.budgetBits = groupBits;
+        }
+        double[] scales = scales(s, samples);
+        int[] bits;
+        if (scales == null) {
+            // Until the first gradient the initial bits; a layer that reports no gradients
+            // statistics gets its group's bits.
+            bits = FixedBitPolicy.uniform(s.silent ? groupBits : config.getInitialBits(), samples);
+        } else {
+            double[] c = new double[samples];
+            long[] w = new long[samples];
+            for (int n = 0; n < samples; n++) {
+                c[n] = s.rangeTerms[n] * scales[n];
+                w[n] = 1;
+            }
+            bits = BitAllocator.allocate(c, w, Math.round(s.budgetBits * samples));
+        }
+        s.lastBits = bits;
+        if (site.getKind() == ActivationSite.Kind.CONV || site.getKind() == ActivationSite.Kind.LINEAR) {
+            lastWeightedBits = bits;
+        }
+        return bits;
+    }
+
+    /** Returns each sample's gradient scale, or null before the site has seen a gradient. */
+    private double[] scales(Site s, int samples) {
+        if (s.gradScale < 0) {
+            return null;
+        }
+        double[] out = new double[samples];
+        for (int n = 0; n < samples; n++) {
+            Double own = config.isUseGradient() && s.lastIndices != null ? s.sampleScales.get(s.lastIndices[n]) : null;
+            out[n] = own != null ? own : s.gradScale;
+        }
+        return out;
+    }
+
+    @Override
+    public boolean wantsGradients(ActivationSite site) {
+        return true;
+    }
+
+    @Override
+    public synchronized void observeGradient(ActivationSite site, NDArray gradOutput) {
+        Site s = sites.get(site);
+        if (s == null) {
+            return;
+        }
+        double[] norms = SampleNorms.squared(gradOutput);
+        double sum = 0;
+        for (double v : norms) {
+            sum += v;
+        }
+        s.gradScale = norms.length == 0 ? 0 : sum / norms.length;
+        s.lastScales = norms;
+        if (config.isUseGradient() && s.lastIndices != null && s.lastIndices.length == norms.length) {
+            for (int n = 0; n < norms.length; n++) {
+                Double old = s.sampleScales.get(s.lastIndices[n]);
+                double v = old == null ? norms[n] : (1 - SAMPLE_AVERAGE_WEIGHT) * old + SAMPLE_AVERAGE_WEIGHT * norms[n];
+                s.sampleScales.put(s.lastIndices[n], v);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void endBackward() {
+        for (Site s : sites.values()) {
+            if (s.seenThisStep && s.gradScale < 0) {
+                s.silent = true;
+            }
+        }
+        if (!config.isPerLayer() || !config.isAdaptiveConvScheme()) {
+            return;
+        }
+        int[] budgets = config.getActivationCompressionBits();
+        Map<Integer, List<Map.Entry<ActivationSite, Site>>> byGroup = new HashMap<>();
+        for (Map.Entry<ActivationSite, Site> e : sites.entrySet()) {
+            Site s = e.getValue();
+            if (e.getKey().getKind() != ActivationSite.Kind.BATCH_NORM
+                    && s.seenThisStep
+                    && s.rangeTerms != null
+                    && s.lastScales != null
+                    && s.lastScales.length == s.rangeTerms.length) {
+                byGroup.computeIfAbsent(s.layerGroup, g -> new ArrayList<>()).add(e);
+            }
+        }
+        for (Map.Entry<Integer, List<Map.Entry<ActivationSite, Site>>> group : byGroup.entrySet()) {
+            allocateAcrossLayers(group.getValue(), budgets[Math.min(group.getKey(), budgets.length - 1)]);
+        }
+    }
+
+    private void allocateAcrossLayers(List<Map.Entry<ActivationSite, Site>> layers, int averageBits) {
+        int items = 0;
+        for (Map.Entry<ActivationSite, Site> e : layers) {
+            items += e.getValue().rangeTerms.length;
+        }
+        double[] c = new double[items];
+        long[] w = new long[items];
+        long total = 0;
+        int k = 0;
+        for (Map.Entry<ActivationSite, Site> e : layers) {
+            Site s = e.getValue();
+            for (int n = 0; n < s.rangeTerms.length; n++) {
+                c[k] = s.rangeTerms[n] * s.lastScales[n];
+                w[k] = Math.max(1, s.features);
+                total += w[k];
+                k++;
+            }
+        }
+        int[] bits = BitAllocator.allocate(c, w, total * averageBits);
+        k = 0;
+        StringBuilder summary = logger.isDebugEnabled() ? new StringBuilder() : null;
+        for (Map.Entry<ActivationSite, Site> e : layers) {
+            Site s = e.getValue();
+            double sum = 0;
+            for (int n = 0; n < s.rangeTerms.length; n++) {
+                sum += bits[k++];
+            }
+            s.budgetBits = sum / s.rangeTerms.length;
+            if (summary != null) {
+                summary.append(String.format(" %s=%.2f", e.getKey(), s.budgetBits));
+            }
+        }
+        if (summary != null) {
+            logger.debug("ActNN per-layer bits:{}", summary);
+        }
+    }
+
+    @Override
+    public synchronized String describe() {
+        return "adaptive, average " + java.util.Arrays.toString(config.getActivationCompressionBits()) + " bits over " + sites.size() + " sites";
+    }
+
+    /**
+     * Returns the current per-sample budget (average bits) of each site, for reports and tests.
+     *
+     * @return average bits by site
+     */
+    public synchronized Map<ActivationSite, Double> budgets() {
+        Map<ActivationSite, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<ActivationSite, Site> e : sites.entrySet()) {
+            out.put(e.getKey(), e.getValue().budgetBits);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,118 @@
+package ai.actnn.policy;
+
+import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.GroupStats;
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Decides how many bits each saved activation gets: fixed per layer group (L1, L2), adaptive per
+ * sample and per layer (L3, ActNN), or error-bounded per layer (auto, AC-GC). A policy lives as
+ * long as its trainer and learns from the gradients it observes in backward.
+ *
+ * <p>Calls come from the trainer's thread in step order: {@link #beginStep}, then {@link
+ * #bitsFor} for each saved activation during the forward, then the observations during the
+ * compressed backward, then {@link #endBackward}.
+ */
+public interface BitPolicy {
+
+    /**
+     * Called at the start of each step.
+     *
+     * @param config the step's configuration snapshot
+     * @param sampleIndices the dataset indices of the batch's samples, or null if unknown
+     */
+    default void beginStep(ActNNConfig config, long[] sampleIndices) {}
+
+    /**
+     * Returns whether {@link #bitsFor} needs the group statistics of the activation.
+     *
+     * @param site the site
+     * @return whether statistics are needed
+     */
+    default boolean needsStats(ActivationSite site) {
+        return false;
+    }
+
+    /**
+     * Returns the bits of every sample of an activation about to be saved at a site.
+     *
+     * @param site where the activation is saved
+     * @param stats the activation's group statistics, or null if {@link #needsStats} is false
+     * @param samples the number of samples
+     * @return bits per sample, each 1, 2, 4 or 8
+     */
+    int[] bitsFor(ActivationSite site, GroupStats stats, int samples);
+
+    /**
+     * Returns whether the layers should report gradient statistics of a site in this step's
+     * backward (through {@link #observeGradient} and {@link #observeGradientNorm}); computing them
+     * costs a pass over the gradients, so policies ask only when they use them.
+     *
+     * @param site the site
+     * @return whether to report
+     */
+    default boolean wantsGradients(ActivationSite site) {
+        return false;
+    }
+
+    /**
+     * Returns whether the layers should report {@link #observeGradientNorm} for a site in this
+     * step (a reduction over the weight or input gradient).
+     *
+     * @param site the site
+     * @return whether to report
+     */
+    default boolean wantsGradientNorm(ActivationSite site) {
+        return false;
+    }
+
+    /**
+     * Observes the gradient with respect to the output of the layer whose input was saved at
+     * {@code site}.
+     *
+     * @param site the site
+     * @param gradOutput dL/dy, first axis = samples
+     */
+    default void observeGradient(ActivationSite site, NDArray gradOutput) {}
+
+    /**
+     * Observes the squared norm of the gradient that the saved activation feeds: the weight
+     * gradient of a convolution or linear layer, the input gradient otherwise.
+     *
+     * @param site the site
+     * @param squaredNorm the squared norm
+     */
+    default void observeGradientNorm(ActivationSite site, double squaredNorm) {}
+
+    /** Called once after each complete compressed backward. */
+    default void endBackward() {}
+
+    /**
+     * Returns a one-line summary of the current bits for logs and benchmarks.
+     *
+     * @return the summary
+     */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * Reports a layer's statistics to a policy if it asked for them.
+     *
+     * @param policy the policy
+     * @param site the site
+     * @param gradOutput dL/dy
+     * @param fed the gradient the saved activation feeds (weight or input gradient), or null
+     */
+    static void report(BitPolicy policy, ActivationSite site, NDArray gradOutput, NDArray fed) {
+        if (policy.wantsGradients(site)) {
+            policy.observeGradient(site, gradOutput);
+        }
+        if (fed != null && policy.wantsGradientNorm(site)) {
+            try (NDArray sq = fed.square();
+                    NDArray sum = sq.sum()) {
+                policy.observeGradientNorm(site, sum.getFloat());
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package ai.actnn.store;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.actnn.quant.PackedLayout;
+
+/**
+ * A full-precision saved activation: a second handle on the tensor's storage, so the producer's
+ * handle may be closed while the storage stays alive for backward (what PyTorch's autograd keeps).
+ */
+final class ExactActivation implements SavedActivation {
+
+    private final NDArray reference;
+    private final boolean ownsStorage;
+
+    /**
+     * Creates the reference.
+     *
+     * @param x the activation
+     * @param manager the owner of the new handle
+     * @param ownsStorage whether the storage counts as held by this activation (false when the
+     *     same storage is also kept elsewhere)
+     */
+    ExactActivation(NDArray x, NDManager manager, boolean ownsStorage) {
+        NDArray ref = x.stopGradient();
+        ref.attach(manager);
+        this.reference = ref;
+        this.ownsStorage = ownsStorage;
+    }
+
+    @Override
+    public NDArray restore(NDManager manager) {
+        NDArray copy = reference.stopGradient();
+        copy.attach(manager);
+        return copy;
+    }
+
+    @Override
+    public NDArray restore(NDManager manager, int from, int to) {
+        // A view: no copy of the kept storage.
+        NDArray part = reference.get(new NDIndex(from + ":" + to));
+        part.attach(manager);
+        return part;
+    }
+
+    @Override
+    public int samples() {
+        return PackedLayout.samples(reference.getShape());
+    }
+
+    @Override
+    public long storedBytes() {
+        return ownsStorage ? reference.size() * reference.getDataType().getNumOfBytes() : 0;
+    }
+
+    @Override
+    public double bitsPerElement() {
+        return reference.getDataType().getNumOfBytes() * 8.0;
+    }
+
+    @Override
+    public void close() {
+        reference.close();
+    }
+}

@@ -1,0 +1,82 @@
+package ai.actnn.store;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * A saved activation used by several consumers of the same tensor (a ResNet block input feeds
+ * the first convolution and the residual join): stored once, freed when the last user closes.
+ */
+final class SharedActivation implements SavedActivation {
+
+    private final SavedActivation target;
+    private int users;
+
+    SharedActivation(SavedActivation target) {
+        this.target = target;
+        this.users = 1;
+    }
+
+    /**
+     * Registers one more user.
+     *
+     * @return this activation
+     */
+    synchronized SharedActivation retain() {
+        if (users == 0) {
+            throw new IllegalStateException("saved activation already released");
+        }
+        users++;
+        return this;
+    }
+
+    /**
+     * Returns whether every user has closed it.
+     *
+     * @return whether it is released
+     */
+    synchronized boolean isReleased() {
+        return users == 0;
+    }
+
+    /**
+     * Returns the shared target.
+     *
+     * @return the activation shared
+     */
+    SavedActivation target() {
+        return target;
+    }
+
+    @Override
+    public NDArray restore(NDManager manager) {
+        return target.restore(manager);
+    }
+
+    @Override
+    public NDArray restore(NDManager manager, int from, int to) {
+        return target.restore(manager, from, to);
+    }
+
+    @Override
+    public int samples() {
+        return target.samples();
+    }
+
+    @Override
+    public long storedBytes() {
+        return target.storedBytes();
+    }
+
+    @Override
+    public double bitsPerElement() {
+        return target.bitsPerElement();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (users > 0 && --users == 0) {
+            target.close();
+        }
+    }
+}
