@@ -2,8 +2,8 @@ package ai.actnn;
 
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.config.OptimizationLevel;
-import ai.actnn.training.ActNNTrainer;
 import ai.actnn.internal.TorchBackends;
+import ai.actnn.training.ActNNTrainer;
 import ai.djl.Model;
 import ai.djl.training.TrainingConfig;
 
@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point of ActNN for DJL: the global configuration and the training facade.
+ * Entry point of ActNN for DJL: the default configuration and the training facade.
  *
  * <pre>{@code
  * ActNN.setOptimizationLevel("L3");
@@ -21,32 +21,34 @@ import org.slf4j.LoggerFactory;
  * EasyTrain.fit(trainer, epochs, train, test);
  * }</pre>
  *
- * <p>The global configuration starts from system properties and environment variables ({@link
- * ActNNConfig#fromEnvironment()}: {@code -Dactnn.level=L3} or {@code ACTNN_LEVEL=L3}), else L3.
- * Each training step takes a snapshot of it, so it may be changed between steps.
+ * <p>Each trainer compresses with one immutable {@link ActNNConfig} for its whole life: the one
+ * given to {@link #newTrainer(Model, TrainingConfig, ActNNConfig)}, or the default configuration
+ * at the moment it is created. The default starts from system properties and environment
+ * variables ({@link ActNNConfig#fromEnvironment()}: {@code -Dactnn.level=L3} or {@code
+ * ACTNN_LEVEL=L3}), else L3; changing it later does not change trainers that exist.
  */
 public final class ActNN {
 
     private static final Logger logger = LoggerFactory.getLogger(ActNN.class);
 
-    private static volatile ActNNConfig global;
+    private static volatile ActNNConfig defaultConfig;
 
     private ActNN() {}
 
     /**
-     * Returns the live global configuration; changes apply from the next training step.
+     * Returns the default configuration, which new trainers take when none is given.
      *
-     * @return the global configuration
+     * @return the default configuration
      */
-    public static ActNNConfig config() {
-        ActNNConfig c = global;
+    public static ActNNConfig getDefaultConfig() {
+        ActNNConfig c = defaultConfig;
         if (c == null) {
             synchronized (ActNN.class) {
-                c = global;
+                c = defaultConfig;
                 if (c == null) {
                     c = ActNNConfig.fromEnvironment();
-                    global = c;
-                    logger.debug("ActNN configuration: {}", c);
+                    defaultConfig = c;
+                    logger.debug("ActNN default configuration: {}", c);
                 }
             }
         }
@@ -54,9 +56,22 @@ public final class ActNN {
     }
 
     /**
-     * Applies an optimization level to the global configuration (ActNN's
-     * {@code set_optimization_level}). Levels are presets: applying one resets every field that a
-     * level controls, so calls never stack.
+     * Replaces the default configuration for trainers created from now on.
+     *
+     * @param config the configuration
+     * @throws IllegalArgumentException if it is null
+     */
+    public static void setDefaultConfig(ActNNConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("the default ActNN configuration must not be null");
+        }
+        defaultConfig = config;
+    }
+
+    /**
+     * Applies an optimization level to the default configuration (ActNN's {@code
+     * set_optimization_level}), for trainers created from now on. Levels are presets: applying one
+     * resets every field that a level controls, so calls never stack.
      *
      * @param level {@code "L0"}..{@code "L5"} or {@code "auto"}, case-insensitive
      * @throws IllegalArgumentException for an unknown level, naming the allowed ones
@@ -66,35 +81,56 @@ public final class ActNN {
     }
 
     /**
-     * Applies an optimization level to the global configuration.
+     * Applies an optimization level to the default configuration, for trainers created from now
+     * on.
      *
      * @param level the level
      */
-    public static void setOptimizationLevel(OptimizationLevel level) {
-        config().setLevel(level);
+    public static synchronized void setOptimizationLevel(OptimizationLevel level) {
+        setDefaultConfig(getDefaultConfig().toBuilder().optLevel(level).build());
         logger.info("ActNN optimization level {}", level.label());
     }
 
     /**
-     * Returns the level of the global configuration.
+     * Returns the level of the default configuration.
      *
      * @return the level
      */
     public static OptimizationLevel getOptimizationLevel() {
-        return config().getLevel();
+        return getDefaultConfig().getLevel();
     }
 
     /**
-     * Creates a DJL trainer that trains with compressed activations: its gradient collectors
-     * record the Q-layers of each step and run their compressed backward right after the
-     * loss's backward, so {@code EasyTrain.fit} and hand-written loops work unchanged.
+     * Creates a DJL trainer that trains with compressed activations at the default configuration
+     * as it is now: its gradient collectors record the Q-layers of each step and run their
+     * compressed backward right after the loss's backward, so {@code EasyTrain.fit} and
+     * hand-written loops work unchanged.
      *
      * @param model the model, usually holding a block from {@link QModule#convert}
      * @param trainingConfig DJL's training configuration
-     * @return the trainer (a {@link ActNNTrainer})
+     * @return the trainer
      */
     public static ActNNTrainer newTrainer(Model model, TrainingConfig trainingConfig) {
-        return new ActNNTrainer(model, trainingConfig);
+        return newTrainer(model, trainingConfig, getDefaultConfig());
+    }
+
+    /**
+     * Creates a DJL trainer that trains with compressed activations at the given configuration.
+     *
+     * @param model the model, usually holding a block from {@link QModule#convert}
+     * @param trainingConfig DJL's training configuration
+     * @param actnnConfig the compression configuration of this trainer
+     * @return the trainer
+     */
+    public static ActNNTrainer newTrainer(Model model, TrainingConfig trainingConfig, ActNNConfig actnnConfig) {
+        return new ActNNTrainer(model, trainingConfig, actnnConfig);
+    }
+
+    /**
+     * Replaces the default configuration by a fresh one read from the environment.
+     */
+    public static void resetDefaultConfig() {
+        setDefaultConfig(ActNNConfig.fromEnvironment());
     }
 
     /**
@@ -108,15 +144,5 @@ public final class ActNN {
      */
     public static void setMkldnnEnabled(boolean enabled) {
         TorchBackends.setMkldnnEnabled(enabled);
-    }
-
-    /**
-     * Replaces the global configuration by a fresh one read from the environment (for tests and
-     * applications that train several models with different settings).
-     */
-    public static void resetConfig() {
-        synchronized (ActNN.class) {
-            global = ActNNConfig.fromEnvironment();
-        }
     }
 }

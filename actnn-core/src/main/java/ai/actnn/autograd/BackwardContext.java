@@ -1,65 +1,103 @@
 package ai.actnn.autograd;
 
-import ai.actnn.policy.BitPolicy;
-
-import ai.actnn.internal.NativeOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 
-/** What a {@link CompressedOp} may use while computing its backward. */
-public final class BackwardContext {
+import java.util.function.Supplier;
 
-    private final NDManager manager;
-    private final boolean[] needsInput;
-    private final BitPolicy policy;
-
-    BackwardContext(NDManager manager, boolean[] needsInput, BitPolicy policy) {
-        this.manager = manager;
-        this.needsInput = needsInput;
-        this.policy = policy;
-    }
+/**
+ * What a {@link QFunction}'s backward may read: what its forward saved (by index, per kind, in
+ * order of saving), its parameters, which gradients are needed, and a manager for temporaries
+ * that is closed right after the backward.
+ */
+public interface BackwardContext {
 
     /**
-     * Returns the manager that owns temporaries and results of this backward.
+     * Returns a saved activation in full precision (dequantized if packed).
+     *
+     * @param activation the index among saved activations
+     * @return a new array owned by {@link #getManager()}; close it early to lower the peak
+     */
+    NDArray restore(int activation);
+
+    /**
+     * Returns samples {@code [from, to)} of a saved activation in full precision, so a backward
+     * can work through a large batch in chunks.
+     *
+     * @param activation the index among saved activations
+     * @param from the first sample
+     * @param to one past the last sample
+     * @return a new array owned by {@link #getManager()}
+     */
+    NDArray restore(int activation, int from, int to);
+
+    /**
+     * Returns {@code grad * scale} where a saved mask is set and exactly 0 elsewhere.
+     *
+     * @param mask the index among saved masks
+     * @param grad a tensor of the mask's shape
+     * @param scale the factor where the mask is set
+     * @return a new array owned by {@link #getManager()}
+     */
+    NDArray applyMask(int mask, NDArray grad, float scale);
+
+    /**
+     * Returns {@code grad * value(code)} element by element for saved codes.
+     *
+     * @param codes the index among saved codes
+     * @param grad a tensor of the encoded activation's shape
+     * @return a new array owned by {@link #getManager()}
+     */
+    NDArray applyCodes(int codes, NDArray grad);
+
+    /**
+     * Runs work with PyTorch's default CPU generator set to a saved state, then puts back the
+     * state it had before, so the work replays the forward's random draws and the user's random
+     * stream is left as it was.
+     *
+     * @param state the activation index of a state saved by {@link ForwardContext#saveRandomState}
+     * @param work the work
+     * @param <T> its result type
+     * @return its result
+     */
+    <T> T replayRandom(int state, Supplier<T> work);
+
+    /**
+     * Returns the number of parameters the op was applied with.
+     *
+     * @return the count
+     */
+    int parameterCount();
+
+    /**
+     * Returns a parameter of the op.
+     *
+     * @param index the parameter's index
+     * @return the array
+     */
+    NDArray parameter(int index);
+
+    /**
+     * Returns whether an input's gradient must be computed.
+     *
+     * @param input the input's index
+     * @return whether it is needed
+     */
+    boolean needsInputGradient(int input);
+
+    /**
+     * Returns whether a parameter's gradient must be computed.
+     *
+     * @param parameter the parameter's index
+     * @return whether it is needed
+     */
+    boolean needsParameterGradient(int parameter);
+
+    /**
+     * Returns the manager of this backward's temporaries, closed right after it; the gradients the
+     * backward returns are kept by the tape wherever they were created.
      *
      * @return the manager
      */
-    public NDManager getManager() {
-        return manager;
-    }
-
-    /**
-     * Returns whether an input needs a gradient (it comes from another op or requires one).
-     *
-     * @param input the input index
-     * @return whether to compute its gradient
-     */
-    public boolean needsInputGradient(int input) {
-        return input < needsInput.length && needsInput[input];
-    }
-
-    /**
-     * Adds a gradient to a parameter's gradient, where DJL's optimizer reads it. The parameter
-     * must be the array that {@code ParameterStore.getValue} returned in the forward.
-     *
-     * @param parameter the parameter array (a leaf that requires gradient)
-     * @param gradient its gradient contribution
-     */
-    public void accumulateParameterGradient(NDArray parameter, NDArray gradient) {
-        if (parameter == null || gradient == null || !parameter.hasGradient()) {
-            return;
-        }
-        // Backward on a leaf accumulates into its .grad, as autograd would.
-        JniUtils.backward(NativeOps.ptArray(parameter), NativeOps.ptArray(gradient), false, false);
-    }
-
-    /**
-     * Returns the bit policy of the step (for ops that report statistics).
-     *
-     * @return the policy
-     */
-    public BitPolicy getPolicy() {
-        return policy;
-    }
+    NDManager getManager();
 }

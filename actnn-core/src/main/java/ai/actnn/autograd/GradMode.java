@@ -1,6 +1,6 @@
 package ai.actnn.autograd;
 
-import ai.djl.pytorch.jni.JniUtils;
+import ai.actnn.internal.Autograd;
 
 /**
  * Scoped switch of PyTorch's (thread-local) autograd recording, restored on close:
@@ -16,8 +16,8 @@ public final class GradMode implements AutoCloseable {
     private final boolean previous;
 
     private GradMode(boolean enabled) {
-        previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(enabled);
+        previous = Autograd.isGradMode();
+        Autograd.setGradMode(enabled);
     }
 
     /**
@@ -41,6 +41,6 @@ public final class GradMode implements AutoCloseable {
     /** Restores the previous mode. */
     @Override
     public void close() {
-        JniUtils.setGradMode(previous);
+        Autograd.setGradMode(previous);
     }
 }

@@ -1,43 +1,44 @@
 package ai.actnn.autograd;
 
+import ai.actnn.internal.Autograd;
+import ai.actnn.policy.ActivationSite;
 import ai.actnn.policy.BitPolicy;
 import ai.actnn.store.ActivationStore;
-
-import ai.actnn.internal.NativeOps;
+import ai.actnn.store.CompressionStep;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * The record of the Q-ops of one training step on one thread, and their compressed backward.
+ * The record of the compressed ops ({@link QFunction}s) of one training step on one thread, and
+ * their backward.
  *
- * <p>Forward: each Q-op computes without an autograd graph, saves what its backward needs
- * (compressed) and {@link #record records} itself with its inputs and outputs. An input produced
- * by an earlier Q-op is linked to it; any other input that requires a gradient (a tensor built by
- * ordinary autograd ops) is linked to autograd. Outputs are made autograd leaves, so that
- * ordinary ops consuming them (a loss, user code) are differentiated by autograd as usual.
+ * <p>Forward ({@link #apply}): an input produced by an earlier recorded op is linked to it; any
+ * other input or parameter that takes part in autograd (a leaf that requires a gradient, or the
+ * result of ordinary ops) is linked to autograd. The function runs without an autograd graph and
+ * saves through its context into the step's {@link ActivationStore}. Outputs are made autograd
+ * leaves, so that ordinary ops consuming them (a loss, user code) are differentiated by autograd
+ * as usual.
  *
- * <p>Backward ({@link #backward()}, run right after autograd's backward of the loss): entries are
- * visited in reverse order. An entry's output gradient is the sum of what later Q-ops sent it and
- * what autograd accumulated on the output leaf; its input gradients go to the producing Q-ops, or
- * into autograd ({@code backward(input, grad)}) for inputs linked to autograd. Saved activations
- * are freed entry by entry, so memory falls during backward as it does with autograd.
+ * <p>Backward ({@link #backward()}, right after autograd's backward of the loss): entries are
+ * visited in reverse order. An entry's output gradient is the sum of what later ops sent it and
+ * what autograd accumulated on the output leaf; its input gradients go to the producing ops or
+ * into autograd, its parameter gradients into the parameters' gradients, where DJL's optimizer
+ * reads them. What an op saved is freed right after its backward, so memory falls during backward
+ * as it does with autograd; closing the tape frees everything, also after an exception.
  *
- * <p>Containers that know an output is consumed only by Q-ops {@link #release} it: the tape then
- * stops holding the output (its gradient comes from the consumers), and the container may close
- * it, which frees the full-precision activation as soon as nothing needs it.
- *
- * <p>One tape is current per thread between the creation and the close of a {@link
- * CompressedGradientCollector}; closing it frees everything recorded, also after an exception.
+ * <p>Containers that know an output is consumed only by recorded ops {@link #release} it: the tape
+ * then stops holding it, and the container may close it, which frees the full-precision
+ * activation as soon as nothing needs it. One tape is current per thread between the creation
+ * and the close of a step's gradient collector.
  */
 public final class Tape implements AutoCloseable {
 
@@ -51,21 +52,21 @@ public final class Tape implements AutoCloseable {
     private long recorded;
     private boolean closed;
 
-    private Tape(NDManager manager, ActivationStore store, BitPolicy policy) {
+    private Tape(NDManager manager, CompressionStep step) {
         this.manager = manager;
-        this.store = store;
-        this.policy = policy;
+        this.store = new ActivationStore(step, manager);
+        this.policy = step.policy();
     }
 
     /**
      * Opens a tape and makes it current on this thread.
      *
-     * @param step the step's compression state (configuration snapshot, policy, key)
+     * @param step the step's configuration, bit policy and random key
      * @param parent the manager under which the tape's own manager is created
      * @return the tape
      * @throws IllegalStateException if a tape is already current on this thread
      */
-    public static Tape open(StepState step, NDManager parent) {
+    public static Tape open(CompressionStep step, NDManager parent) {
         if (CURRENT.get() != null) {
             throw new IllegalStateException(
                     "An ActNN gradient collector is already open on this thread: close it before"
@@ -73,11 +74,7 @@ public final class Tape implements AutoCloseable {
         }
         NDManager manager = parent.newSubManager();
         manager.setName("actnn-tape");
-        Tape tape =
-                new Tape(
-                        manager,
-                        new ActivationStore(step.config(), step.policy(), manager, step.key()),
-                        step.policy());
+        Tape tape = new Tape(manager, step);
         CURRENT.set(tape);
         return tape;
     }
@@ -99,7 +96,7 @@ public final class Tape implements AutoCloseable {
      * @param <T> its result type
      * @return its result
      */
-    public static <T> T withoutTape(java.util.function.Supplier<T> work) {
+    public static <T> T withoutTape(Supplier<T> work) {
         Tape previous = CURRENT.get();
         CURRENT.remove();
         try {
@@ -112,61 +109,43 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * Returns the store that saves this step's activations.
+     * Runs a function without parameters and records it.
      *
-     * @return the store
+     * @param function the function
+     * @param inputs its inputs
+     * @return its outputs, autograd leaves that the tape holds until released
      */
-    public ActivationStore store() {
-        return store;
+    public NDList apply(QFunction function, NDList inputs) {
+        return apply(function, inputs, new NDList());
     }
 
     /**
-     * Returns the manager owning this step's saved data.
+     * Runs a function and records it: its forward computes without an autograd graph and saves
+     * through its context; if the forward fails, nothing it saved is kept.
      *
-     * @return the manager
+     * @param function the function
+     * @param inputs its inputs
+     * @param parameters its parameters (the arrays {@code ParameterStore.getValue} returned)
+     * @return its outputs, autograd leaves that the tape holds until released
      */
-    public NDManager getManager() {
-        return manager;
-    }
-
-    /**
-     * Records a Q-op. Its outputs become autograd leaves that the tape holds until released.
-     *
-     * @param op the op's backward half (owns what the forward saved)
-     * @param inputs the op's inputs, as passed to its forward
-     * @param outputs the op's outputs, computed without an autograd graph
-     */
-    public void record(CompressedOp op, NDList inputs, NDList outputs) {
+    public NDList apply(QFunction function, NDList inputs, NDList parameters) {
         checkOpen();
-        Entry entry = new Entry(op, inputs.size(), outputs.size());
-        List<Integer> unknown = new ArrayList<>();
-        for (int i = 0; i < inputs.size(); i++) {
-            Slot producer = producers.get(inputs.get(i));
-            if (producer != null) {
-                entry.slots[i] = producer;
-            } else {
-                unknown.add(i);
-            }
+        Entry entry = link(function, inputs, parameters);
+        NDList outputs;
+        try (GradMode off = GradMode.disabled()) {
+            outputs = function.forward(entry.context, inputs);
+        } catch (RuntimeException | Error e) {
+            entry.context.close();
+            throw e;
         }
-        if (!unknown.isEmpty()) {
-            // Inputs not produced by Q-ops: those in autograd (leaves that require a gradient,
-            // or results of ordinary recorded ops) get their gradient through autograd.
-            NDArray[] arrays = new NDArray[unknown.size()];
-            for (int k = 0; k < arrays.length; k++) {
-                arrays[k] = inputs.get(unknown.get(k));
-            }
-            boolean[] inAutograd = NativeOps.requiresGrad(arrays);
-            for (int k = 0; k < arrays.length; k++) {
-                if (inAutograd[k]) {
-                    entry.autograd[unknown.get(k)] = arrays[k];
-                }
-            }
-        }
+        entry.outputs = new Slot[outputs.size()];
         for (int j = 0; j < outputs.size(); j++) {
             NDArray out = outputs.get(j);
-            if (producers.containsKey(out)) {
+            if (producers.containsKey(out) || containsSame(inputs, out)) {
+                entry.context.close();
                 throw new IllegalStateException(
-                        op.name() + " returned an array that another op already produced");
+                        function.name() + " returned an array that is one of its inputs or another op's"
+                                + " output: a function must return new arrays");
             }
             boolean floating = out.getDataType().isFloating();
             if (floating) {
@@ -180,10 +159,60 @@ public final class Tape implements AutoCloseable {
         }
         entries.add(entry);
         recorded++;
+        return outputs;
+    }
+
+    /** Links each input to its producer or to autograd, and decides which gradients are needed. */
+    private Entry link(QFunction function, NDList inputs, NDList parameters) {
+        int n = inputs.size();
+        Slot[] slots = new Slot[n];
+        List<NDArray> unlinked = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Slot producer = producers.get(inputs.get(i));
+            if (producer != null) {
+                slots[i] = producer;
+            } else {
+                unlinked.add(inputs.get(i));
+                positions.add(i);
+            }
+        }
+        unlinked.addAll(parameters);
+        boolean[] inAutograd = Autograd.requiresGrad(unlinked.toArray(new NDArray[0]));
+        NDArray[] autograd = new NDArray[n + parameters.size()];
+        boolean[] needsInput = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            needsInput[i] = slots[i] != null;
+        }
+        for (int k = 0; k < positions.size(); k++) {
+            if (inAutograd[k]) {
+                int i = positions.get(k);
+                autograd[i] = inputs.get(i);
+                needsInput[i] = true;
+            }
+        }
+        boolean[] needsParameter = new boolean[parameters.size()];
+        for (int p = 0; p < parameters.size(); p++) {
+            if (inAutograd[positions.size() + p]) {
+                needsParameter[p] = true;
+                autograd[n + p] = parameters.get(p);
+            }
+        }
+        FunctionContext context = new FunctionContext(store, parameters, needsInput, needsParameter);
+        return new Entry(function, context, slots, autograd);
+    }
+
+    private static boolean containsSame(NDList list, NDArray array) {
+        for (NDArray a : list) {
+            if (a == array) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
-     * Returns whether an array is an output of a recorded Q-op that the tape still holds.
+     * Returns whether an array is an output of a recorded op that the tape still holds.
      *
      * @param array the array
      * @return whether the tape holds it
@@ -194,10 +223,10 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * Stops holding an output that only Q-ops consumed: its gradient will come from them alone.
-     * The caller may then close the array.
+     * Stops holding an output that only recorded ops consumed: its gradient will come from them
+     * alone. The caller may then close the array.
      *
-     * @param array an output of a recorded Q-op
+     * @param array an output of a recorded op
      * @return whether the tape held it
      */
     public boolean release(NDArray array) {
@@ -210,7 +239,7 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * Returns the number of Q-ops recorded since the tape was opened.
+     * Returns the number of ops recorded since the tape was opened.
      *
      * @return the count
      */
@@ -219,8 +248,38 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * Runs the compressed backward of every entry recorded since the last backward. Call after
-     * autograd's backward of the loss.
+     * Returns the bytes this step saved for its backward, each tensor counted once, as the store
+     * counted them when they were saved.
+     *
+     * @return the bytes
+     */
+    public long savedBytes() {
+        return store.storedBytes();
+    }
+
+    /**
+     * Returns the bytes of the arrays the step's store holds right now, read from DJL's manager:
+     * equal to {@link #savedBytes()} between the forward and the backward.
+     *
+     * @return the bytes
+     */
+    public long heldBytes() {
+        return store.heldBytes();
+    }
+
+    /**
+     * Returns the average bits per saved element (metadata included), or NaN if nothing was
+     * saved.
+     *
+     * @return the average bits
+     */
+    public double averageBits() {
+        return store.averageBits();
+    }
+
+    /**
+     * Runs the backward of every op recorded since the last backward. Call right after
+     * autograd's backward of the loss (the ActNN gradient collector does).
      */
     public void backward() {
         checkOpen();
@@ -263,45 +322,91 @@ public final class Tape implements AutoCloseable {
                 grads.set(j, manager.zeros(slot.shape, slot.type));
             }
         }
-        boolean[] needs = new boolean[entry.slots.length];
-        for (int i = 0; i < needs.length; i++) {
-            needs[i] = entry.slots[i] != null || entry.autograd[i] != null;
-        }
-        NDList inputGrads = null;
-        try {
-            inputGrads = entry.op.backward(new BackwardContext(manager, needs, policy), grads);
-            route(entry, needs, inputGrads);
-        } finally {
-            // Close every gradient array exactly once, whether it was an output gradient, an
-            // input gradient or both (pass-through ops return the gradient they were given).
-            Map<NDArray, Boolean> seen = new IdentityHashMap<>();
-            for (NDArray g : grads) {
-                if (g != null && seen.put(g, Boolean.TRUE) == null) {
-                    g.close();
+        NDList results = null;
+        try (NDManager scratch = manager.newSubManager()) {
+            entry.context.beginBackward(scratch);
+            try {
+                results = entry.function.backward(entry.context, grads);
+            } finally {
+                entry.context.endBackward();
+            }
+            int expected = entry.autograd.length;
+            if (results.size() != expected) {
+                throw new IllegalStateException(
+                        entry.function.name() + " returned " + results.size() + " gradients for "
+                                + entry.slots.length + " inputs and "
+                                + (expected - entry.slots.length) + " parameters");
+            }
+            // Keep the results beyond the scratch manager: they are routed to other ops.
+            for (NDArray g : results) {
+                if (g != null) {
+                    g.attach(manager);
                 }
             }
-            if (inputGrads != null) {
-                for (NDArray g : inputGrads) {
-                    if (g != null && seen.put(g, Boolean.TRUE) == null) {
-                        g.close();
-                    }
-                }
+            report(entry, grads, results);
+            route(entry, results);
+        } finally {
+            closeOnce(grads, results);
+        }
+    }
+
+    /**
+     * Tells the policy the gradient statistics of an op that saved at one site: the output
+     * gradient, and the gradient its saved activation feeds (the weight gradient of convolutions
+     * and linear layers, the input gradient otherwise).
+     */
+    private void report(Entry entry, NDList grads, NDList results) {
+        List<ActivationSite> sites = entry.context.sites();
+        if (sites.size() != 1) {
+            return;
+        }
+        ActivationSite site = sites.get(0);
+        int inputs = entry.slots.length;
+        NDArray input = firstNonNull(results, 0, inputs);
+        NDArray parameter = firstNonNull(results, inputs, results.size());
+        boolean weighted = site.getKind() == ActivationSite.Kind.CONV || site.getKind() == ActivationSite.Kind.LINEAR;
+        NDArray fed = weighted ? (parameter != null ? parameter : input) : (input != null ? input : parameter);
+        BitPolicy.report(policy, site, grads.get(0), fed);
+    }
+
+    private static NDArray firstNonNull(NDList list, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (list.get(i) != null) {
+                return list.get(i);
+            }
+        }
+        return null;
+    }
+
+    private void route(Entry entry, NDList results) {
+        for (int i = 0; i < results.size(); i++) {
+            NDArray g = results.get(i);
+            if (g == null) {
+                continue;
+            }
+            if (i < entry.slots.length && entry.slots[i] != null) {
+                // The slot keeps its own handle (no copy): arrays returned by ops may alias each
+                // other or the output gradient, which is why gradients are never updated in place.
+                entry.slots[i].accumulate(g.stopGradient());
+            } else if (entry.autograd[i] != null) {
+                // An input from ordinary ops continues autograd's backward; on a parameter (a
+                // leaf) this accumulates into its gradient, where DJL's optimizer reads it.
+                Autograd.backward(entry.autograd[i], g, i < entry.slots.length);
             }
         }
     }
 
-    private void route(Entry entry, boolean[] needs, NDList inputGrads) {
-        for (int i = 0; i < needs.length && i < inputGrads.size(); i++) {
-            NDArray g = inputGrads.get(i);
-            if (g == null || !needs[i]) {
+    /** Closes every gradient array exactly once: results may alias each other or the grads. */
+    private static void closeOnce(NDList grads, NDList results) {
+        Map<NDArray, Boolean> seen = new IdentityHashMap<>();
+        for (NDList list : new NDList[] {grads, results}) {
+            if (list == null) {
                 continue;
             }
-            if (entry.slots[i] != null) {
-                // The slot keeps its own handle (no copy): arrays returned by ops may alias each
-                // other or the output gradient, which is why gradients are never updated in place.
-                entry.slots[i].accumulate(g.stopGradient());
-            } else {
-                JniUtils.backward(NativeOps.ptArray(entry.autograd[i]), (PtNDArray) g, true, false);
+            for (NDArray g : list) {
+                if (g != null && seen.put(g, Boolean.TRUE) == null) {
+                    g.close();
+                }
             }
         }
     }
@@ -328,7 +433,7 @@ public final class Tape implements AutoCloseable {
             }
             entries.clear();
             producers.clear();
-            store.clearCache();
+            store.close();
             manager.close();
         } finally {
             if (CURRENT.get() == this) {
@@ -339,27 +444,30 @@ public final class Tape implements AutoCloseable {
 
     /** One recorded op and its links. */
     private static final class Entry {
-        final CompressedOp op;
+        final QFunction function;
+        final FunctionContext context;
+        /** Per input: the producing op's output slot, or null. */
         final Slot[] slots;
+        /** Per input, then per parameter: the array to continue autograd from, or null. */
         final NDArray[] autograd;
-        final Slot[] outputs;
+        Slot[] outputs = new Slot[0];
 
-        Entry(CompressedOp op, int inputs, int outputs) {
-            this.op = op;
-            this.slots = new Slot[inputs];
-            this.autograd = new NDArray[inputs];
-            this.outputs = new Slot[outputs];
+        Entry(QFunction function, FunctionContext context, Slot[] slots, NDArray[] autograd) {
+            this.function = function;
+            this.context = context;
+            this.slots = slots;
+            this.autograd = autograd;
         }
 
         void close() {
-            op.close();
+            context.close();
             for (Slot s : outputs) {
                 s.clear();
             }
         }
     }
 
-    /** One output of a recorded op: the leaf autograd fills, and what later Q-ops sent it. */
+    /** One output of a recorded op: the leaf autograd fills, and what later ops sent it. */
     private static final class Slot {
         final Shape shape;
         final DataType type;
@@ -391,7 +499,7 @@ public final class Tape implements AutoCloseable {
             NDArray total = pending;
             pending = null;
             if (held != null && !held.isReleased()) {
-                PtNDArray leafGrad = JniUtils.getGradient(NativeOps.ptArray(held));
+                NDArray leafGrad = Autograd.gradientOrNull(held);
                 if (leafGrad != null) {
                     if (total == null) {
                         total = leafGrad;

@@ -1,25 +1,39 @@
 package ai.actnn.config;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The configuration of activation compression: every field of ActNN's {@code QuantizationConfig}
- * with typed, validated accessors, plus the seed of the random rounding, the backend choice and
- * the error bound of the {@code auto} level.
+ * The configuration of activation compression, immutable: every field of ActNN's {@code
+ * QuantizationConfig} with validated values, plus the seed of the random rounding, the backend
+ * choice, the error bound of the {@code auto} level and the layer groups.
  *
- * <p>An optimization level is a coherent preset: {@link #setLevel(OptimizationLevel)} first resets
- * every field that a level controls, then applies the level, so setting a level twice never stacks.
- * Fields set afterwards override the preset. The engine reads a {@link #copy() snapshot} at the
- * start of each training step, so changing the configuration never affects a step in progress.
+ * <p>Built as DJL builds its objects:
  *
- * <p>Instances are thread-safe: accessors synchronize on the instance.
+ * <pre>{@code
+ * ActNNConfig config = ActNNConfig.builder()
+ *         .optLevel(OptimizationLevel.L3)
+ *         .optActivationCompressionBits(2, 8)
+ *         .optLayerGroup("*attention*", 1)
+ *         .build();
+ * Trainer trainer = ActNN.newTrainer(model, trainingConfig, config);
+ * }</pre>
+ *
+ * <p>An optimization level is a coherent preset ({@link OptimizationLevel}): {@link
+ * Builder#optLevel} first resets every field that a level controls, then applies the level, so
+ * setting a level twice never stacks; fields set afterwards override the preset. A trainer keeps
+ * the configuration it was created with.
  */
 public final class ActNNConfig {
 
@@ -31,76 +45,97 @@ public final class ActNNConfig {
     /** Group size of ActNN (elements sharing one min and one scale). */
     public static final int DEFAULT_GROUP_SIZE = 256;
 
-    private OptimizationLevel level;
-    private boolean compressActivation;
-    private int[] activationCompressionBits;
-    private boolean perGroup;
-    private boolean perLayer;
-    private int initialBits;
-    private boolean stochastic;
-    private int groupSize;
-    private boolean useGradient;
-    private boolean adaptiveConvScheme;
-    private boolean adaptiveBnScheme;
-    private boolean simulate;
-    private boolean enableQuantizedBn;
-    private boolean swap;
-    private boolean allocatorTuning;
-    private long seed;
-    private BackendChoice backend;
-    private double errorBound;
-    private int autoInterval;
-    private boolean recompute;
+    private final OptimizationLevel level;
+    private final boolean compressActivation;
+    private final int[] activationCompressionBits;
+    private final boolean perGroup;
+    private final boolean perLayer;
+    private final int initialBits;
+    private final boolean stochastic;
+    private final int groupSize;
+    private final boolean useGradient;
+    private final boolean adaptiveConvScheme;
+    private final boolean adaptiveBnScheme;
+    private final boolean simulate;
+    private final boolean enableQuantizedBn;
+    private final boolean swap;
+    private final long seed;
+    private final BackendChoice backend;
+    private final double errorBound;
+    private final int autoInterval;
+    private final boolean recompute;
+    private final List<LayerGroupRule> layerGroups;
 
-    /** Creates a configuration at level L3, ActNN's default. */
-    public ActNNConfig() {
-        seed = 0x5EEDL;
-        backend = BackendChoice.AUTO;
-        setLevel(OptimizationLevel.L3);
-    }
-
-    private ActNNConfig(ActNNConfig o) {
-        synchronized (o) {
-            level = o.level;
-            compressActivation = o.compressActivation;
-            activationCompressionBits = o.activationCompressionBits.clone();
-            perGroup = o.perGroup;
-            perLayer = o.perLayer;
-            initialBits = o.initialBits;
-            stochastic = o.stochastic;
-            groupSize = o.groupSize;
-            useGradient = o.useGradient;
-            adaptiveConvScheme = o.adaptiveConvScheme;
-            adaptiveBnScheme = o.adaptiveBnScheme;
-            simulate = o.simulate;
-            enableQuantizedBn = o.enableQuantizedBn;
-            swap = o.swap;
-            allocatorTuning = o.allocatorTuning;
-            seed = o.seed;
-            backend = o.backend;
-            errorBound = o.errorBound;
-            autoInterval = o.autoInterval;
-            recompute = o.recompute;
-        }
+    private ActNNConfig(Builder b) {
+        level = b.level;
+        compressActivation = b.compressActivation;
+        activationCompressionBits = b.activationCompressionBits.clone();
+        perGroup = b.perGroup;
+        perLayer = b.perLayer;
+        initialBits = b.initialBits;
+        stochastic = b.stochastic;
+        groupSize = b.groupSize;
+        useGradient = b.useGradient;
+        adaptiveConvScheme = b.adaptiveConvScheme;
+        adaptiveBnScheme = b.adaptiveBnScheme;
+        simulate = b.simulate;
+        enableQuantizedBn = b.enableQuantizedBn;
+        swap = b.swap;
+        seed = b.seed;
+        backend = b.backend;
+        errorBound = b.errorBound;
+        autoInterval = b.autoInterval;
+        recompute = b.recompute;
+        layerGroups = Collections.unmodifiableList(new ArrayList<>(b.layerGroups));
     }
 
     /**
-     * Returns an independent copy (a snapshot) of this configuration.
+     * Returns a builder at level L3, ActNN's default.
      *
-     * @return the copy
+     * @return the builder
      */
-    public ActNNConfig copy() {
-        return new ActNNConfig(this);
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder holding this configuration's values, to derive a changed copy.
+     *
+     * @return the builder
+     */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * Returns the configuration of a level with every other field at its default.
+     *
+     * @param level the level
+     * @return the configuration
+     */
+    public static ActNNConfig forLevel(OptimizationLevel level) {
+        return builder().optLevel(level).build();
+    }
+
+    /**
+     * Returns the configuration of a level with every other field at its default.
+     *
+     * @param level {@code "L0"}..{@code "L5"} or {@code "auto"}, case-insensitive
+     * @return the configuration
+     * @throws IllegalArgumentException for an unknown level, naming the allowed ones
+     */
+    public static ActNNConfig forLevel(String level) {
+        return forLevel(OptimizationLevel.parse(level));
     }
 
     /**
      * Reads a configuration from system properties and environment variables, starting from L3.
      * System properties win over environment variables. Recognised: {@code actnn.level} /
-     * {@code ACTNN_LEVEL}, {@code actnn.bits} / {@code ACTNN_BITS} (comma-separated),
-     * {@code actnn.groupSize} / {@code ACTNN_GROUP_SIZE}, {@code actnn.seed} / {@code
-     * ACTNN_SEED}, {@code actnn.backend} / {@code ACTNN_BACKEND}, {@code actnn.stochastic} /
-     * {@code ACTNN_STOCHASTIC}, {@code actnn.errorBound} / {@code ACTNN_ERROR_BOUND}, {@code actnn.recompute} / {@code
-     * ACTNN_RECOMPUTE}.
+     * {@code ACTNN_LEVEL}, {@code actnn.bits} / {@code ACTNN_BITS} (comma-separated), {@code
+     * actnn.groupSize} / {@code ACTNN_GROUP_SIZE}, {@code actnn.seed} / {@code ACTNN_SEED},
+     * {@code actnn.backend} / {@code ACTNN_BACKEND}, {@code actnn.stochastic} / {@code
+     * ACTNN_STOCHASTIC}, {@code actnn.errorBound} / {@code ACTNN_ERROR_BOUND}, {@code
+     * actnn.recompute} / {@code ACTNN_RECOMPUTE}.
      *
      * @return the configuration
      * @throws IllegalArgumentException if a value is invalid; the message names the variable
@@ -115,19 +150,19 @@ public final class ActNNConfig {
      * @param properties the system-property lookup
      * @param environment the environment variables
      * @return the configuration
+     * @throws IllegalArgumentException if a value is invalid; the message names the variable
      */
-    public static ActNNConfig fromSources(
-            Function<String, String> properties, Map<String, String> environment) {
-        ActNNConfig config = new ActNNConfig();
-        Setting.LEVEL.apply(config, properties, environment, v -> config.setLevel(v));
-        Setting.BITS.apply(config, properties, environment, v -> config.setActivationCompressionBits(parseInts(v)));
-        Setting.GROUP_SIZE.apply(config, properties, environment, v -> config.setGroupSize(Integer.parseInt(v.trim())));
-        Setting.SEED.apply(config, properties, environment, v -> config.setSeed(Long.parseLong(v.trim())));
-        Setting.BACKEND.apply(config, properties, environment, v -> config.setBackend(BackendChoice.parse(v)));
-        Setting.STOCHASTIC.apply(config, properties, environment, v -> config.setStochastic(parseBoolean(v)));
-        Setting.ERROR_BOUND.apply(config, properties, environment, v -> config.setErrorBound(Double.parseDouble(v.trim())));
-        Setting.RECOMPUTE.apply(config, properties, environment, v -> config.setRecompute(parseBoolean(v)));
-        return config;
+    public static ActNNConfig fromSources(Function<String, String> properties, Map<String, String> environment) {
+        Builder b = builder();
+        Setting.LEVEL.apply(properties, environment, b::optLevel);
+        Setting.BITS.apply(properties, environment, v -> b.optActivationCompressionBits(parseInts(v)));
+        Setting.GROUP_SIZE.apply(properties, environment, v -> b.optGroupSize(parseInt(v)));
+        Setting.SEED.apply(properties, environment, v -> b.optSeed(parseLong(v)));
+        Setting.BACKEND.apply(properties, environment, v -> b.optBackend(BackendChoice.parse(v)));
+        Setting.STOCHASTIC.apply(properties, environment, v -> b.optStochastic(parseBoolean(v)));
+        Setting.ERROR_BOUND.apply(properties, environment, v -> b.optErrorBound(parseDouble(v)));
+        Setting.RECOMPUTE.apply(properties, environment, v -> b.optRecompute(parseBoolean(v)));
+        return b.build();
     }
 
     /** The externally settable fields: a system property and an environment variable each. */
@@ -149,11 +184,7 @@ public final class ActNNConfig {
             this.variable = variable;
         }
 
-        void apply(
-                ActNNConfig config,
-                Function<String, String> properties,
-                Map<String, String> environment,
-                java.util.function.Consumer<String> setter) {
+        void apply(Function<String, String> properties, Map<String, String> environment, Consumer<String> setter) {
             String value = properties.apply(property);
             String source = "-D" + property;
             if (value == null) {
@@ -172,6 +203,30 @@ public final class ActNNConfig {
         }
     }
 
+    private static int parseInt(String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an integer", e);
+        }
+    }
+
+    private static long parseLong(String text) {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an integer", e);
+        }
+    }
+
+    private static double parseDouble(String text) {
+        try {
+            return Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a number", e);
+        }
+    }
+
     private static int[] parseInts(String text) {
         String[] parts = text.split(",");
         int[] values = new int[parts.length];
@@ -179,8 +234,7 @@ public final class ActNNConfig {
             try {
                 values[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(
-                        "'" + parts[i].trim() + "' is not an integer bit width", e);
+                throw new IllegalArgumentException("'" + parts[i].trim() + "' is not an integer bit width", e);
             }
         }
         return values;
@@ -194,90 +248,15 @@ public final class ActNNConfig {
         if ("false".equals(t) || "0".equals(t) || "no".equals(t)) {
             return false;
         }
-        throw new IllegalArgumentException("'" + text + "' is not a boolean (true/false)");
+        throw new IllegalArgumentException("'" + text + "' is not a boolean: allowed are true/false, 1/0, yes/no");
     }
 
     /**
-     * Resets every level-controlled field, then applies the preset of {@code level}. The seed, the
-     * backend choice, the error bound and {@link #isRecompute() recomputation} are not level-controlled and stay as they are.
-     *
-     * @param level the level
-     * @return this configuration
-     */
-    public synchronized ActNNConfig setLevel(OptimizationLevel level) {
-        Objects.requireNonNull(level, "level");
-        // ActNN's defaults (= L3).
-        compressActivation = true;
-        activationCompressionBits = new int[] {2, 8, 8};
-        perGroup = true;
-        perLayer = true;
-        initialBits = 8;
-        stochastic = true;
-        groupSize = DEFAULT_GROUP_SIZE;
-        useGradient = false;
-        adaptiveConvScheme = true;
-        adaptiveBnScheme = true;
-        simulate = false;
-        enableQuantizedBn = true;
-        swap = false;
-        allocatorTuning = false;
-        if (errorBound <= 0) {
-            errorBound = 0.1;
-        }
-        if (autoInterval <= 0) {
-            autoInterval = 100;
-        }
-        switch (level) {
-            case L0:
-                compressActivation = false;
-                adaptiveConvScheme = false;
-                adaptiveBnScheme = false;
-                break;
-            case L1:
-                activationCompressionBits = new int[] {4};
-                adaptiveConvScheme = false;
-                adaptiveBnScheme = false;
-                enableQuantizedBn = false;
-                break;
-            case L2:
-                activationCompressionBits = new int[] {4};
-                adaptiveConvScheme = false;
-                adaptiveBnScheme = false;
-                break;
-            case L3:
-            case AUTO:
-                break;
-            case L4:
-                swap = true;
-                break;
-            case L5:
-                swap = true;
-                allocatorTuning = true;
-                break;
-            default:
-                throw new IllegalArgumentException("Unhandled level " + level);
-        }
-        this.level = level;
-        return this;
-    }
-
-    /**
-     * Parses and applies a level (see {@link #setLevel(OptimizationLevel)}).
-     *
-     * @param level {@code "L0"}..{@code "L5"} or {@code "auto"}
-     * @return this configuration
-     * @throws IllegalArgumentException for an unknown level
-     */
-    public ActNNConfig setLevel(String level) {
-        return setLevel(OptimizationLevel.parse(level));
-    }
-
-    /**
-     * Returns the level last applied.
+     * Returns the level this configuration was built from.
      *
      * @return the level
      */
-    public synchronized OptimizationLevel getLevel() {
+    public OptimizationLevel getLevel() {
         return level;
     }
 
@@ -286,327 +265,158 @@ public final class ActNNConfig {
      *
      * @return whether activations are compressed
      */
-    public synchronized boolean isCompressActivation() {
+    public boolean isCompressActivation() {
         return compressActivation;
     }
 
     /**
-     * Turns activation compression on or off.
+     * Returns the bits of each layer group (ActNN's activation_compression_bits).
      *
-     * @param value whether to compress
-     * @return this configuration
+     * @return a copy of the bits per group
      */
-    public synchronized ActNNConfig setCompressActivation(boolean value) {
-        compressActivation = value;
-        return this;
-    }
-
-    /**
-     * Returns the bit width of each layer group (ActNN's {@code activation_compression_bits});
-     * layers belong to group 0 unless configured otherwise. At L3 this is the average budget.
-     *
-     * @return a copy of the bits per layer group
-     */
-    public synchronized int[] getActivationCompressionBits() {
+    public int[] getActivationCompressionBits() {
         return activationCompressionBits.clone();
     }
 
     /**
-     * Returns the bits of one layer group; groups past the end use the last entry.
+     * Returns the bits of a layer group (the last configured group's bits for higher groups).
      *
      * @param layerGroup the layer group, 0 for ordinary layers
      * @return the bits
+     * @throws IllegalArgumentException if the group is negative
      */
-    public synchronized int getBits(int layerGroup) {
+    public int getBits(int layerGroup) {
         if (layerGroup < 0) {
-            throw new IllegalArgumentException("layer group " + layerGroup + " is negative");
+            throw new IllegalArgumentException("layer group " + layerGroup + " is negative: allowed are 0 and above");
         }
         return activationCompressionBits[Math.min(layerGroup, activationCompressionBits.length - 1)];
     }
 
     /**
-     * Sets the bit width of each layer group.
+     * Returns the layer group of a saved activation: the group of the last {@link
+     * Builder#optLayerGroup rule} whose pattern matches the site's name, else the site's default.
      *
-     * @param bits one or more values in {1, 2, 4, 8}
-     * @return this configuration
-     * @throws IllegalArgumentException if empty or any value is not a supported width
+     * @param siteName the name of the place where the activation is saved
+     * @param defaultGroup the group that place has when no rule matches
+     * @return the layer group
      */
-    public synchronized ActNNConfig setActivationCompressionBits(int... bits) {
-        if (bits == null || bits.length == 0) {
-            throw new IllegalArgumentException("activation compression bits must not be empty");
+    public int layerGroupOf(String siteName, int defaultGroup) {
+        int group = defaultGroup;
+        for (LayerGroupRule rule : layerGroups) {
+            if (rule.matches(siteName)) {
+                group = rule.group();
+            }
         }
-        for (int b : bits) {
-            checkBits("activation compression bits", b);
-        }
-        activationCompressionBits = bits.clone();
-        return this;
+        return group;
     }
 
     /**
-     * Returns whether each group of {@link #getGroupSize()} elements has its own range (true) or
-     * each sample has one range (false).
+     * Returns whether each group has its own range (per-group quantization).
      *
-     * @return the per-group flag
+     * @return whether quantization is per group
      */
-    public synchronized boolean isPerGroup() {
+    public boolean isPerGroup() {
         return perGroup;
     }
 
     /**
-     * Sets per-group (true) or per-sample (false) ranges.
+     * Returns whether bits are allocated per layer (L3).
      *
-     * @param value the flag
-     * @return this configuration
+     * @return whether bits are per layer
      */
-    public synchronized ActNNConfig setPerGroup(boolean value) {
-        perGroup = value;
-        return this;
-    }
-
-    /**
-     * Returns whether the adaptive level distributes bits across layers as well as samples.
-     *
-     * @return the per-layer flag
-     */
-    public synchronized boolean isPerLayer() {
+    public boolean isPerLayer() {
         return perLayer;
     }
 
     /**
-     * Sets whether bits are distributed across layers.
-     *
-     * @param value the flag
-     * @return this configuration
-     */
-    public synchronized ActNNConfig setPerLayer(boolean value) {
-        perLayer = value;
-        return this;
-    }
-
-    /**
-     * Returns the bits used before any gradient is known (the first step at L3).
+     * Returns the bits of the adaptive levels before gradients are known.
      *
      * @return the initial bits
      */
-    public synchronized int getInitialBits() {
+    public int getInitialBits() {
         return initialBits;
     }
 
     /**
-     * Sets the bits used before any gradient is known.
+     * Returns whether rounding is stochastic (unbiased).
      *
-     * @param bits a value in {1, 2, 4, 8}
-     * @return this configuration
+     * @return whether rounding is stochastic
      */
-    public synchronized ActNNConfig setInitialBits(int bits) {
-        checkBits("initial bits", bits);
-        initialBits = bits;
-        return this;
-    }
-
-    /**
-     * Returns whether rounding is stochastic (unbiased) rather than to nearest.
-     *
-     * @return the flag
-     */
-    public synchronized boolean isStochastic() {
+    public boolean isStochastic() {
         return stochastic;
     }
 
     /**
-     * Sets stochastic (unbiased) or nearest rounding.
-     *
-     * @param value the flag
-     * @return this configuration
-     */
-    public synchronized ActNNConfig setStochastic(boolean value) {
-        stochastic = value;
-        return this;
-    }
-
-    /**
-     * Returns the number of elements sharing one minimum and one scale.
+     * Returns the number of elements that share one range.
      *
      * @return the group size
      */
-    public synchronized int getGroupSize() {
+    public int getGroupSize() {
         return groupSize;
     }
 
     /**
-     * Sets the group size.
+     * Returns whether the adaptive level keeps per-dataset-sample gradient statistics.
      *
-     * @param size a positive multiple of 32
-     * @return this configuration
-     * @throws IllegalArgumentException otherwise
+     * @return whether gradients are tracked per dataset sample
      */
-    public synchronized ActNNConfig setGroupSize(int size) {
-        checkGroupSize(size);
-        groupSize = size;
-        return this;
-    }
-
-    /**
-     * Returns whether per-dataset-sample gradient statistics are kept (ActNN's use_gradient).
-     *
-     * @return the flag
-     */
-    public synchronized boolean isUseGradient() {
+    public boolean isUseGradient() {
         return useGradient;
     }
 
     /**
-     * Sets whether per-dataset-sample gradient statistics are kept.
+     * Returns whether convolutions and linear layers get adaptive bits.
      *
-     * @param value the flag
-     * @return this configuration
+     * @return the adaptive conv scheme flag
      */
-    public synchronized ActNNConfig setUseGradient(boolean value) {
-        useGradient = value;
-        return this;
-    }
-
-    /**
-     * Returns whether convolution and linear layers use adaptive bits.
-     *
-     * @return the flag
-     */
-    public synchronized boolean isAdaptiveConvScheme() {
+    public boolean isAdaptiveConvScheme() {
         return adaptiveConvScheme;
     }
 
     /**
-     * Sets whether convolution and linear layers use adaptive bits.
+     * Returns whether batch normalisations get adaptive bits.
      *
-     * @param value the flag
-     * @return this configuration
+     * @return the adaptive batch-norm scheme flag
      */
-    public synchronized ActNNConfig setAdaptiveConvScheme(boolean value) {
-        adaptiveConvScheme = value;
-        return this;
-    }
-
-    /**
-     * Returns whether BatchNorm layers use adaptive bits.
-     *
-     * @return the flag
-     */
-    public synchronized boolean isAdaptiveBnScheme() {
+    public boolean isAdaptiveBnScheme() {
         return adaptiveBnScheme;
     }
 
     /**
-     * Sets whether BatchNorm layers use adaptive bits.
+     * Returns whether quantization is simulated (dequantized values kept: the error without the
+     * memory saving).
      *
-     * @param value the flag
-     * @return this configuration
+     * @return the simulate flag
      */
-    public synchronized ActNNConfig setAdaptiveBnScheme(boolean value) {
-        adaptiveBnScheme = value;
-        return this;
-    }
-
-    /**
-     * Returns whether quantization is only simulated: activations are quantized and immediately
-     * dequantized, so gradients see the quantization error but no memory is saved. For studying
-     * accuracy.
-     *
-     * @return the flag
-     */
-    public synchronized boolean isSimulate() {
+    public boolean isSimulate() {
         return simulate;
     }
 
     /**
-     * Sets simulated quantization.
+     * Returns whether batch normalisation inputs are compressed (false at L1).
      *
-     * @param value the flag
-     * @return this configuration
+     * @return the quantized batch-norm flag
      */
-    public synchronized ActNNConfig setSimulate(boolean value) {
-        simulate = value;
-        return this;
-    }
-
-    /**
-     * Returns whether BatchNorm inputs are compressed (false at L1).
-     *
-     * @return the flag
-     */
-    public synchronized boolean isEnableQuantizedBn() {
+    public boolean isEnableQuantizedBn() {
         return enableQuantizedBn;
     }
 
     /**
-     * Sets whether BatchNorm inputs are compressed.
+     * Returns whether packed activations of GPU tensors are swapped to host memory (L4, L5).
      *
-     * @param value the flag
-     * @return this configuration
+     * @return the swap flag
      */
-    public synchronized ActNNConfig setEnableQuantizedBn(boolean value) {
-        enableQuantizedBn = value;
-        return this;
-    }
-
-    /**
-     * Returns whether packed activations of GPU tensors are swapped to host memory (L4, L5). On
-     * the CPU this has no effect.
-     *
-     * @return the flag
-     */
-    public synchronized boolean isSwap() {
+    public boolean isSwap() {
         return swap;
     }
 
     /**
-     * Sets swapping of packed activations to host memory.
-     *
-     * @param value the flag
-     * @return this configuration
-     */
-    public synchronized ActNNConfig setSwap(boolean value) {
-        swap = value;
-        return this;
-    }
-
-    /**
-     * Returns whether the GPU allocator is tuned against fragmentation (L5).
-     *
-     * @return the flag
-     */
-    public synchronized boolean isAllocatorTuning() {
-        return allocatorTuning;
-    }
-
-    /**
-     * Sets GPU allocator tuning (L5).
-     *
-     * @param value the flag
-     * @return this configuration
-     */
-    public synchronized ActNNConfig setAllocatorTuning(boolean value) {
-        allocatorTuning = value;
-        return this;
-    }
-
-    /**
-     * Returns the seed of the stochastic rounding (runs with the same seed pack the same bytes).
+     * Returns the seed of the random streams (stochastic rounding, dropout masks).
      *
      * @return the seed
      */
-    public synchronized long getSeed() {
+    public long getSeed() {
         return seed;
-    }
-
-    /**
-     * Sets the seed of the stochastic rounding.
-     *
-     * @param value the seed
-     * @return this configuration
-     */
-    public synchronized ActNNConfig setSeed(long value) {
-        seed = value;
-        return this;
     }
 
     /**
@@ -614,89 +424,52 @@ public final class ActNNConfig {
      *
      * @return the choice
      */
-    public synchronized BackendChoice getBackend() {
+    public BackendChoice getBackend() {
         return backend;
     }
 
     /**
-     * Sets the backend choice.
+     * Returns the error bound of the {@code auto} level.
      *
-     * @param value the choice
-     * @return this configuration
+     * @return the bound
      */
-    public synchronized ActNNConfig setBackend(BackendChoice value) {
-        backend = Objects.requireNonNull(value, "backend");
-        return this;
-    }
-
-    /**
-     * Returns the allowed relative increase of the gradient's variance (AC-GC's e^2) at the
-     * {@code auto} level.
-     *
-     * @return the error bound
-     */
-    public synchronized double getErrorBound() {
+    public double getErrorBound() {
         return errorBound;
     }
 
     /**
-     * Sets the error bound of the {@code auto} level.
-     *
-     * @param value a finite positive number
-     * @return this configuration
-     * @throws IllegalArgumentException otherwise
-     */
-    public synchronized ActNNConfig setErrorBound(double value) {
-        if (!(value > 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(
-                    "error bound " + value + " is invalid: allowed is a finite number > 0");
-        }
-        errorBound = value;
-        return this;
-    }
-
-    /**
-     * Returns how many steps the {@code auto} level keeps its bits before measuring again.
+     * Returns how many steps apart the {@code auto} level re-measures its bits.
      *
      * @return the interval in steps
      */
-    public synchronized int getAutoInterval() {
+    public int getAutoInterval() {
         return autoInterval;
     }
 
     /**
-     * Sets how many steps the {@code auto} level keeps its bits before measuring again.
+     * Returns whether element-wise outputs are recomputed in backward instead of saved.
      *
-     * @param steps a positive number of steps
-     * @return this configuration
+     * @return the recompute flag
      */
-    public synchronized ActNNConfig setAutoInterval(int steps) {
-        if (steps < 1) {
-            throw new IllegalArgumentException(
-                    "auto interval " + steps + " is invalid: allowed is a number of steps >= 1");
-        }
-        autoInterval = steps;
-        return this;
+    public boolean isRecompute() {
+        return recompute;
     }
 
     /**
-     * Returns whether the level distributes bits adaptively (L3 and above, with the adaptive conv
-     * scheme on).
+     * Returns whether bits adapt per sample and per layer (L3-L5).
      *
-     * @return whether bits are adaptive
+     * @return whether the level is adaptive
      */
-    public synchronized boolean isAdaptive() {
-        return compressActivation
-                && level != OptimizationLevel.AUTO
-                && (adaptiveConvScheme || adaptiveBnScheme);
+    public boolean isAdaptive() {
+        return compressActivation && level != OptimizationLevel.AUTO && (adaptiveConvScheme || adaptiveBnScheme);
     }
 
     /**
-     * Checks a bit width.
+     * Checks a bit width against the supported ones.
      *
-     * @param what what the value is, for the message
-     * @param bits the value
-     * @throws IllegalArgumentException if not in {1, 2, 4, 8}
+     * @param what what the bits are for, for the message
+     * @param bits the bit width
+     * @throws IllegalArgumentException naming the value and the allowed ones
      */
     public static void checkBits(String what, int bits) {
         if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
@@ -706,82 +479,419 @@ public final class ActNNConfig {
     }
 
     /**
-     * Returns whether cheap element-wise ops are recomputed in backward instead of keeping their
-     * outputs (compression plus checkpointing, see {@link #setRecompute}).
-     *
-     * @return whether recomputation is on (default false)
-     */
-    public synchronized boolean isRecompute() {
-        return recompute;
-    }
-
-    /**
-     * Turns recomputation on or off. When on, the output of a cheap element-wise op (GELU, SiLU,
-     * batch or layer normalisation) is not saved by the layer that consumes it: that layer's
-     * saved input is recomputed in backward from the compressed input of the element-wise op,
-     * which that op saves anyway. In a transformer's feed-forward block {@code Linear -> GELU ->
-     * Linear}, for example, only the GELU input is kept (compressed); the second Linear's input
-     * is recomputed from it. This keeps one compressed tensor per element-wise segment, for one
-     * element-wise op more per segment in backward. Independent of the level; at L0 it changes
-     * nothing but memory (recomputed inputs are exact). Not level-controlled: {@link #setLevel}
-     * keeps it.
-     *
-     * @param value whether to recompute
-     * @return this configuration
-     */
-    public synchronized ActNNConfig setRecompute(boolean value) {
-        recompute = value;
-        return this;
-    }
-
-    /**
      * Checks a group size.
      *
-     * @param size the value
-     * @throws IllegalArgumentException if not a positive multiple of 32
+     * @param size the group size
+     * @throws IllegalArgumentException naming the value and what is allowed
      */
     public static void checkGroupSize(int size) {
         if (size <= 0 || size % 32 != 0) {
-            throw new IllegalArgumentException(
-                    "group size " + size + " is invalid: allowed is a positive multiple of 32");
+            throw new IllegalArgumentException("group size " + size + " is invalid: allowed is a positive multiple of 32");
         }
     }
 
     /** {@inheritDoc} */
     @Override
-    public synchronized String toString() {
-        return "ActNNConfig{level="
-                + level.label()
-                + ", compress="
-                + compressActivation
-                + ", bits="
-                + Arrays.toString(activationCompressionBits)
-                + ", groupSize="
-                + groupSize
-                + ", perGroup="
-                + perGroup
-                + ", perLayer="
-                + perLayer
-                + ", initialBits="
-                + initialBits
-                + ", stochastic="
-                + stochastic
-                + ", adaptiveConv="
-                + adaptiveConvScheme
-                + ", adaptiveBn="
-                + adaptiveBnScheme
-                + ", quantizedBn="
-                + enableQuantizedBn
-                + ", simulate="
-                + simulate
-                + ", swap="
-                + swap
-                + ", seed="
-                + seed
-                + ", backend="
-                + backend
-                + (recompute ? ", recompute=true" : "")
-                + (level == OptimizationLevel.AUTO ? ", errorBound=" + errorBound + ", interval=" + autoInterval : "")
+    public boolean equals(Object o) {
+        return o instanceof ActNNConfig c && toString().equals(c.toString());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int hashCode() {
+        return toString().hashCode();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "ActNNConfig{level=" + level.label()
+                + ", compress=" + compressActivation
+                + ", bits=" + Arrays.toString(activationCompressionBits)
+                + ", groupSize=" + groupSize
+                + ", perGroup=" + perGroup
+                + ", perLayer=" + perLayer
+                + ", initialBits=" + initialBits
+                + ", stochastic=" + stochastic
+                + ", useGradient=" + useGradient
+                + ", adaptiveConv=" + adaptiveConvScheme
+                + ", adaptiveBn=" + adaptiveBnScheme
+                + ", quantizedBn=" + enableQuantizedBn
+                + ", simulate=" + simulate
+                + ", swap=" + swap
+                + ", seed=" + seed
+                + ", backend=" + backend
+                + ", errorBound=" + errorBound
+                + ", autoInterval=" + autoInterval
+                + ", recompute=" + recompute
+                + (layerGroups.isEmpty() ? "" : ", layerGroups=" + layerGroups)
                 + '}';
+    }
+
+    /** A layer-group rule: site names matching a glob pattern belong to a group. */
+    private record LayerGroupRule(String pattern, Pattern regex, int group) {
+
+        static LayerGroupRule of(String glob, int group) {
+            StringBuilder re = new StringBuilder();
+            for (char c : glob.toCharArray()) {
+                if (c == '*') {
+                    re.append(".*");
+                } else if (c == '?') {
+                    re.append('.');
+                } else {
+                    re.append(Pattern.quote(String.valueOf(c)));
+                }
+            }
+            return new LayerGroupRule(glob, Pattern.compile(re.toString()), group);
+        }
+
+        boolean matches(String name) {
+            return regex.matcher(name).matches();
+        }
+
+        @Override
+        public String toString() {
+            return pattern + "->" + group;
+        }
+    }
+
+    /** Builds an {@link ActNNConfig}; starts at level L3 with ActNN's defaults. */
+    public static final class Builder {
+
+        private OptimizationLevel level;
+        private boolean compressActivation;
+        private int[] activationCompressionBits;
+        private boolean perGroup;
+        private boolean perLayer;
+        private int initialBits;
+        private boolean stochastic;
+        private int groupSize;
+        private boolean useGradient;
+        private boolean adaptiveConvScheme;
+        private boolean adaptiveBnScheme;
+        private boolean simulate;
+        private boolean enableQuantizedBn;
+        private boolean swap;
+        private long seed = 0x5EEDL;
+        private BackendChoice backend = BackendChoice.AUTO;
+        private double errorBound = 0.1;
+        private int autoInterval = 100;
+        private boolean recompute;
+        private final List<LayerGroupRule> layerGroups = new ArrayList<>();
+
+        Builder() {
+            optLevel(OptimizationLevel.L3);
+        }
+
+        Builder(ActNNConfig c) {
+            level = c.level;
+            compressActivation = c.compressActivation;
+            activationCompressionBits = c.activationCompressionBits.clone();
+            perGroup = c.perGroup;
+            perLayer = c.perLayer;
+            initialBits = c.initialBits;
+            stochastic = c.stochastic;
+            groupSize = c.groupSize;
+            useGradient = c.useGradient;
+            adaptiveConvScheme = c.adaptiveConvScheme;
+            adaptiveBnScheme = c.adaptiveBnScheme;
+            simulate = c.simulate;
+            enableQuantizedBn = c.enableQuantizedBn;
+            swap = c.swap;
+            seed = c.seed;
+            backend = c.backend;
+            errorBound = c.errorBound;
+            autoInterval = c.autoInterval;
+            recompute = c.recompute;
+            layerGroups.addAll(c.layerGroups);
+        }
+
+        /**
+         * Resets every level-controlled field to the level's preset. The seed, the backend choice,
+         * the error bound, the auto interval, recomputation and the layer groups are not
+         * level-controlled and stay as they are.
+         *
+         * @param level the level
+         * @return this builder
+         */
+        public Builder optLevel(OptimizationLevel level) {
+            Objects.requireNonNull(level, "level");
+            OptimizationLevel.Preset p = level.preset();
+            this.level = level;
+            compressActivation = p.compressActivation();
+            activationCompressionBits = p.bits();
+            perGroup = true;
+            perLayer = true;
+            initialBits = 8;
+            stochastic = true;
+            groupSize = DEFAULT_GROUP_SIZE;
+            useGradient = false;
+            adaptiveConvScheme = p.adaptive();
+            adaptiveBnScheme = p.adaptive();
+            simulate = false;
+            enableQuantizedBn = p.quantizedBatchNorm();
+            swap = p.swap();
+            return this;
+        }
+
+        /**
+         * Parses and applies a level (see {@link #optLevel(OptimizationLevel)}).
+         *
+         * @param level {@code "L0"}..{@code "L5"} or {@code "auto"}, case-insensitive
+         * @return this builder
+         * @throws IllegalArgumentException for an unknown level, naming the allowed ones
+         */
+        public Builder optLevel(String level) {
+            return optLevel(OptimizationLevel.parse(level));
+        }
+
+        /**
+         * Turns activation compression on or off.
+         *
+         * @param value whether to compress
+         * @return this builder
+         */
+        public Builder optCompressActivation(boolean value) {
+            compressActivation = value;
+            return this;
+        }
+
+        /**
+         * Sets the bits of each layer group (group 0 first).
+         *
+         * @param bits one or more supported widths
+         * @return this builder
+         * @throws IllegalArgumentException if empty or a width is not supported
+         */
+        public Builder optActivationCompressionBits(int... bits) {
+            if (bits == null || bits.length == 0) {
+                throw new IllegalArgumentException("activation compression bits must not be empty");
+            }
+            for (int b : bits) {
+                checkBits("activation compression bits", b);
+            }
+            activationCompressionBits = bits.clone();
+            return this;
+        }
+
+        /**
+         * Puts the activations saved at sites whose name matches a glob pattern ({@code *} any
+         * characters, {@code ?} one) into a layer group; later rules win. Site names are the
+         * Q-layers' names, e.g. {@code QAttention.softmax} or {@code QConv2d[64->128, 3x3]}.
+         *
+         * @param sitePattern the glob pattern
+         * @param group the layer group, 0 or more
+         * @return this builder
+         * @throws IllegalArgumentException if the pattern is empty or the group negative
+         */
+        public Builder optLayerGroup(String sitePattern, int group) {
+            if (sitePattern == null || sitePattern.isEmpty()) {
+                throw new IllegalArgumentException("layer group pattern must not be empty");
+            }
+            if (group < 0) {
+                throw new IllegalArgumentException("layer group " + group + " is negative: allowed are 0 and above");
+            }
+            layerGroups.add(LayerGroupRule.of(sitePattern, group));
+            return this;
+        }
+
+        /**
+         * Sets per-group quantization (one range per group of elements) or per-sample ranges.
+         *
+         * @param value whether ranges are per group
+         * @return this builder
+         */
+        public Builder optPerGroup(boolean value) {
+            perGroup = value;
+            return this;
+        }
+
+        /**
+         * Sets per-layer bit allocation (L3).
+         *
+         * @param value whether bits are allocated per layer
+         * @return this builder
+         */
+        public Builder optPerLayer(boolean value) {
+            perLayer = value;
+            return this;
+        }
+
+        /**
+         * Sets the bits of the adaptive levels before gradients are known.
+         *
+         * @param bits a supported width
+         * @return this builder
+         * @throws IllegalArgumentException if the width is not supported
+         */
+        public Builder optInitialBits(int bits) {
+            checkBits("initial bits", bits);
+            initialBits = bits;
+            return this;
+        }
+
+        /**
+         * Sets stochastic (unbiased) or nearest rounding.
+         *
+         * @param value whether rounding is stochastic
+         * @return this builder
+         */
+        public Builder optStochastic(boolean value) {
+            stochastic = value;
+            return this;
+        }
+
+        /**
+         * Sets the number of elements sharing one range.
+         *
+         * @param size a positive multiple of 32
+         * @return this builder
+         * @throws IllegalArgumentException for other sizes
+         */
+        public Builder optGroupSize(int size) {
+            checkGroupSize(size);
+            groupSize = size;
+            return this;
+        }
+
+        /**
+         * Sets whether the adaptive level keeps gradient statistics per dataset sample.
+         *
+         * @param value the use-gradient flag
+         * @return this builder
+         */
+        public Builder optUseGradient(boolean value) {
+            useGradient = value;
+            return this;
+        }
+
+        /**
+         * Sets adaptive bits for convolutions and linear layers.
+         *
+         * @param value the adaptive conv scheme flag
+         * @return this builder
+         */
+        public Builder optAdaptiveConvScheme(boolean value) {
+            adaptiveConvScheme = value;
+            return this;
+        }
+
+        /**
+         * Sets adaptive bits for batch normalisations.
+         *
+         * @param value the adaptive batch-norm scheme flag
+         * @return this builder
+         */
+        public Builder optAdaptiveBnScheme(boolean value) {
+            adaptiveBnScheme = value;
+            return this;
+        }
+
+        /**
+         * Sets simulated quantization: dequantized values are kept, so the gradient sees the
+         * quantization error without the memory saving.
+         *
+         * @param value the simulate flag
+         * @return this builder
+         */
+        public Builder optSimulate(boolean value) {
+            simulate = value;
+            return this;
+        }
+
+        /**
+         * Sets whether batch normalisation inputs are compressed.
+         *
+         * @param value the quantized batch-norm flag
+         * @return this builder
+         */
+        public Builder optEnableQuantizedBn(boolean value) {
+            enableQuantizedBn = value;
+            return this;
+        }
+
+        /**
+         * Sets whether packed activations of GPU tensors are swapped to host memory.
+         *
+         * @param value the swap flag
+         * @return this builder
+         */
+        public Builder optSwap(boolean value) {
+            swap = value;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the random streams.
+         *
+         * @param value the seed
+         * @return this builder
+         */
+        public Builder optSeed(long value) {
+            seed = value;
+            return this;
+        }
+
+        /**
+         * Sets the backend choice.
+         *
+         * @param value the choice
+         * @return this builder
+         */
+        public Builder optBackend(BackendChoice value) {
+            backend = Objects.requireNonNull(value, "backend");
+            return this;
+        }
+
+        /**
+         * Sets the error bound of the {@code auto} level.
+         *
+         * @param value a finite number above 0
+         * @return this builder
+         * @throws IllegalArgumentException for other values
+         */
+        public Builder optErrorBound(double value) {
+            if (!(value > 0) || Double.isInfinite(value)) {
+                throw new IllegalArgumentException("error bound " + value + " is invalid: allowed is a finite number > 0");
+            }
+            errorBound = value;
+            return this;
+        }
+
+        /**
+         * Sets how many steps apart the {@code auto} level re-measures its bits.
+         *
+         * @param steps 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException for fewer
+         */
+        public Builder optAutoInterval(int steps) {
+            if (steps < 1) {
+                throw new IllegalArgumentException("auto interval " + steps + " is invalid: allowed is a number of steps >= 1");
+            }
+            autoInterval = steps;
+            return this;
+        }
+
+        /**
+         * Sets whether outputs of cheap element-wise ops are recomputed in backward from their
+         * compressed inputs instead of being saved by the next layer.
+         *
+         * @param value the recompute flag
+         * @return this builder
+         */
+        public Builder optRecompute(boolean value) {
+            recompute = value;
+            return this;
+        }
+
+        /**
+         * Builds the configuration.
+         *
+         * @return the immutable configuration
+         */
+        public ActNNConfig build() {
+            return new ActNNConfig(this);
+        }
     }
 }

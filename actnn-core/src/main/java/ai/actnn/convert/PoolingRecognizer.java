@@ -1,11 +1,10 @@
 package ai.actnn.convert;
 
 import ai.actnn.internal.BlockIntrospection;
-
+import ai.actnn.internal.PoolOps;
 import ai.actnn.nn.pool.PoolGeometry;
 import ai.actnn.nn.pool.QAvgPool2d;
 import ai.actnn.nn.pool.QMaxPool2d;
-import ai.actnn.internal.NativeOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -48,7 +47,7 @@ final class PoolingRecognizer {
                         block,
                         g,
                         x ->
-                                NativeOps.maxPool2dWithOffsets(
+                                PoolOps.maxPool2dWithOffsets(
                                                 x, g.kernel(), g.stride(), g.padding(), g.ceilMode(), x.getManager())
                                         .get(0));
         return verified ? new QMaxPool2d(block, g) : null;
@@ -75,7 +74,7 @@ final class PoolingRecognizer {
                             block,
                             candidate,
                             x ->
-                                    NativeOps.avgPool2d(
+                                    PoolOps.avgPool2d(
                                             x,
                                             candidate.kernel(),
                                             candidate.stride(),

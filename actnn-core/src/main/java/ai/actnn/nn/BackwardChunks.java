@@ -1,6 +1,7 @@
 package ai.actnn.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -18,22 +19,63 @@ public final class BackwardChunks {
      */
     static final long TARGET_BYTES = Long.getLong("actnn.backwardChunkBytes", 4L << 20);
 
-    private BackwardChunks() {}
+    private final int samples;
+    private final int chunk;
+
+    private BackwardChunks(int samples, int chunk) {
+        this.samples = samples;
+        this.chunk = chunk;
+    }
 
     /**
-     * Returns how many samples one chunk holds.
+     * Returns the chunks of a backward over an input of the given shape.
      *
-     * @param inputShape the shape of the restored input
+     * @param inputShape the shape of the restored input (first axis = samples)
      * @param type its data type
-     * @return at least 1; the whole batch when it is small
+     * @return the chunks (one chunk when the batch is small or has no sample axis)
      */
-    public static int samplesPerChunk(Shape inputShape, DataType type) {
+    public static BackwardChunks of(Shape inputShape, DataType type) {
+        int samples = inputShape.dimension() == 0 ? 1 : (int) inputShape.get(0);
         if (inputShape.dimension() < 2 || TARGET_BYTES <= 0) {
-            return Integer.MAX_VALUE;
+            return new BackwardChunks(samples, Math.max(1, samples));
         }
-        long samples = inputShape.get(0);
         long perSample = Math.max(1, inputShape.size() / Math.max(1, samples) * type.getNumOfBytes());
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TARGET_BYTES / perSample));
+        int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TARGET_BYTES / perSample));
+        return new BackwardChunks(samples, Math.min(chunk, Math.max(1, samples)));
+    }
+
+    /**
+     * Returns whether the batch is split at all.
+     *
+     * @return whether there is more than one chunk
+     */
+    public boolean split() {
+        return chunk < samples;
+    }
+
+    /** The work on one chunk of samples {@code [from, to)}. */
+    @FunctionalInterface
+    public interface Body {
+        /**
+         * Runs on one chunk.
+         *
+         * @param from the first sample
+         * @param to one past the last sample
+         * @param rows the index of these samples along the first axis
+         */
+        void run(int from, int to, NDIndex rows);
+    }
+
+    /**
+     * Runs work on each chunk in order.
+     *
+     * @param body the work
+     */
+    public void forEach(Body body) {
+        for (int from = 0; from < samples; from += chunk) {
+            int to = Math.min(samples, from + chunk);
+            body.run(from, to, new NDIndex(from + ":" + to));
+        }
     }
 
     /**
@@ -56,18 +98,5 @@ public final class BackwardChunks {
         total.close();
         part.close();
         return s;
-    }
-
-    /**
-     * Closes arrays that may be null.
-     *
-     * @param arrays the arrays
-     */
-    public static void closeAll(NDArray... arrays) {
-        for (NDArray a : arrays) {
-            if (a != null) {
-                a.close();
-            }
-        }
     }
 }

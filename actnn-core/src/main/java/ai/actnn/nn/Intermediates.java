@@ -1,8 +1,5 @@
 package ai.actnn.nn;
 
-import ai.actnn.nn.container.QParallel;
-import ai.actnn.nn.container.QSequential;
-
 import ai.actnn.autograd.Tape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -26,10 +23,10 @@ public final class Intermediates {
      * flow through the tape, and the arrays it consumed may be closed).
      *
      * @param block the consumer
-     * @return whether it is a Q-layer or a Q-container
+     * @return whether it is a Q-block
      */
     public static boolean isRecorded(Block block) {
-        return block instanceof QLayer || block instanceof QSequential || block instanceof QParallel;
+        return block instanceof QBlock;
     }
 
     /**

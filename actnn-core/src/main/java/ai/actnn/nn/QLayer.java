@@ -1,7 +1,7 @@
 package ai.actnn.nn;
 
-import ai.actnn.policy.ActivationSite;
 import ai.actnn.autograd.Tape;
+import ai.actnn.policy.ActivationSite;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * that the unconverted model loads, and back. Under a plain DJL trainer (no tape) a Q-layer runs
  * the wrapped block with autograd, uncompressed, and warns once.
  */
-public abstract class QLayer extends AbstractBlock {
+public abstract class QLayer extends AbstractBlock implements QBlock {
 
     private static final Logger logger = LoggerFactory.getLogger(QLayer.class);
     private static final AtomicBoolean WARNED = new AtomicBoolean();
@@ -46,7 +46,8 @@ public abstract class QLayer extends AbstractBlock {
 
     /**
      * Where this layer saves its input for backward (set once by the constructor of layers
-     * that save one); null for layers that save no activation.
+     * that save one); null for layers that save no activation. Its name is what layer-group
+     * rules of the configuration match.
      */
     protected ActivationSite site;
 
@@ -61,7 +62,7 @@ public abstract class QLayer extends AbstractBlock {
 
     /**
      * Returns where this layer saves its input for backward: the key of its per-layer bit
-     * statistics, and where its layer group is set ({@link ActivationSite#setLayerGroup}).
+     * statistics, whose name the configuration's layer-group rules match.
      *
      * @return the site, or null if this layer saves no activation
      */

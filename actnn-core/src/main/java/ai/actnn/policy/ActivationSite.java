@@ -1,5 +1,7 @@
 package ai.actnn.policy;
 
+import ai.actnn.config.ActNNConfig;
+
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,7 +31,7 @@ public final class ActivationSite {
     private final String name;
     private final Kind kind;
     private final double kernelArea;
-    private volatile int layerGroup;
+    private final int defaultLayerGroup;
 
     /**
      * Creates a site.
@@ -39,6 +41,24 @@ public final class ActivationSite {
      * @param kernelArea for convolutions, the kernel area divided by the groups (1 otherwise)
      */
     public ActivationSite(String name, Kind kind, double kernelArea) {
+        this(name, kind, kernelArea, 0);
+    }
+
+    /**
+     * Creates a site with a default layer group other than 0.
+     *
+     * @param name a readable name for logs and layer-group rules
+     * @param kind the kind of layer
+     * @param kernelArea for convolutions, the kernel area divided by the groups (1 otherwise)
+     * @param defaultLayerGroup the layer group unless a configuration rule says otherwise
+     * @throws IllegalArgumentException if the group is negative
+     */
+    public ActivationSite(String name, Kind kind, double kernelArea, int defaultLayerGroup) {
+        if (defaultLayerGroup < 0) {
+            throw new IllegalArgumentException(
+                    "layer group " + defaultLayerGroup + " is negative: allowed are 0 and above");
+        }
+        this.defaultLayerGroup = defaultLayerGroup;
         this.id = NEXT_ID.getAndIncrement();
         this.name = name;
         this.kind = kind;
@@ -82,25 +102,24 @@ public final class ActivationSite {
     }
 
     /**
-     * Returns the layer group whose bits apply (ActNN's index into
-     * activation_compression_bits); 0 unless set.
+     * Returns the layer group whose bits apply (ActNN's index into activation_compression_bits)
+     * under a configuration: its {@linkplain ActNNConfig.Builder#optLayerGroup rules} for this
+     * site's name, else the site's default.
      *
+     * @param config the configuration
      * @return the layer group
      */
-    public int getLayerGroup() {
-        return layerGroup;
+    public int layerGroupIn(ActNNConfig config) {
+        return config.layerGroupOf(name, defaultLayerGroup);
     }
 
     /**
-     * Sets the layer group.
+     * Returns the layer group of this site when no configuration rule names it.
      *
-     * @param group a group index, 0 for ordinary layers
+     * @return the default layer group
      */
-    public void setLayerGroup(int group) {
-        if (group < 0) {
-            throw new IllegalArgumentException("layer group " + group + " is negative");
-        }
-        layerGroup = group;
+    public int getDefaultLayerGroup() {
+        return defaultLayerGroup;
     }
 
     /** {@inheritDoc} */

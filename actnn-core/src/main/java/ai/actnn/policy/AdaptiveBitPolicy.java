@@ -82,9 +82,9 @@ public final class AdaptiveBitPolicy implements BitPolicy {
 
     @Override
     public synchronized int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
-        int groupBits = FixedBitPolicy.bitsOf(config.getActivationCompressionBits(), site);
+        int groupBits = FixedBitPolicy.bitsOf(config, site);
         Site s = sites.computeIfAbsent(site, k -> new Site());
-        s.layerGroup = site.getLayerGroup();
+        s.layerGroup = site.layerGroupIn(config);
         s.seenThisStep = true;
         if (site.getKind() == ActivationSite.Kind.BATCH_NORM) {
             if (!config.isAdaptiveBnScheme()) {

@@ -8,7 +8,7 @@ import java.util.Arrays;
 /** The same bits for every sample: those of the site's layer group (L1, L2). */
 public final class FixedBitPolicy implements BitPolicy {
 
-    private volatile int[] bitsPerGroup;
+    private final ActNNConfig config;
 
     /**
      * Creates the policy from a configuration's bits per layer group.
@@ -16,28 +16,23 @@ public final class FixedBitPolicy implements BitPolicy {
      * @param config the configuration
      */
     public FixedBitPolicy(ActNNConfig config) {
-        this.bitsPerGroup = config.getActivationCompressionBits();
-    }
-
-    @Override
-    public void beginStep(ActNNConfig config, long[] sampleIndices) {
-        bitsPerGroup = config.getActivationCompressionBits();
+        this.config = config;
     }
 
     @Override
     public int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
-        return uniform(bitsOf(bitsPerGroup, site), samples);
+        return uniform(bitsOf(config, site), samples);
     }
 
     /**
-     * Returns the bits of a site's layer group.
+     * Returns the bits of a site's layer group under a configuration.
      *
-     * @param bitsPerGroup the bits of each layer group
+     * @param config the configuration
      * @param site the site
      * @return the bits
      */
-    static int bitsOf(int[] bitsPerGroup, ActivationSite site) {
-        return bitsPerGroup[Math.min(site.getLayerGroup(), bitsPerGroup.length - 1)];
+    static int bitsOf(ActNNConfig config, ActivationSite site) {
+        return config.getBits(site.layerGroupIn(config));
     }
 
     /**
@@ -55,6 +50,6 @@ public final class FixedBitPolicy implements BitPolicy {
 
     @Override
     public String describe() {
-        return "fixed " + Arrays.toString(bitsPerGroup) + " bits";
+        return "fixed " + Arrays.toString(config.getActivationCompressionBits()) + " bits";
     }
 }

@@ -1,19 +1,21 @@
 package ai.actnn.store;
 
+import ai.actnn.config.ActNNConfig;
 import ai.actnn.policy.ActivationSite;
 import ai.actnn.policy.BitPolicy;
-
-import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.Backend;
+import ai.actnn.quant.CodeCodec;
+import ai.actnn.quant.CodeTable;
 import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.MaskCodec;
 import ai.actnn.quant.PackedLayout;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.QuantizerBackend;
-import ai.actnn.quant.QuantizerBackends;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,20 +25,27 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * Saves the activations of one step: decides, per the configuration and the bit policy, whether
- * an activation is kept exact or packed, packs it with the backend of its device, swaps it to
- * host memory at L4/L5, and stores each tensor only once when several layers save the same one.
- * Everything it creates is owned by the step's manager.
+ * Keeps everything one step saves for its backward: activations (packed at the level and bits
+ * that the configuration and the policy decide, or exact), 1-bit masks and few-bit codes. It
+ * chooses the backend of each tensor's device and its fallbacks, swaps packed activations to host
+ * memory at L4/L5, and stores a tensor only once when several ops save it.
+ *
+ * <p>Everything saved lives in the store's own manager and is counted when it is saved, in one
+ * place ({@link #count}): {@link #storedBytes()} is the engine's count of what the step holds, and
+ * {@link #heldBytes()} reads the same figure back from the manager's arrays, so that the two can
+ * be checked against each other. Items are closed by the op contexts that saved them; the store's
+ * manager is closed with the step's tape.
  */
-public final class ActivationStore {
+public final class ActivationStore implements AutoCloseable {
 
     private final ActNNConfig config;
     private final BitPolicy policy;
     private final NDManager manager;
+    private final NDManager parent;
     private final long stepKey;
     private final Map<NDArray, List<Cached>> cache = new IdentityHashMap<>();
     private final Map<NDArray, Derivation> derivable = new IdentityHashMap<>();
-    private long saves;
+    private long streams;
     private long storedBytes;
     private long storedElements;
     private double storedBits;
@@ -44,24 +53,25 @@ public final class ActivationStore {
     /**
      * Creates the store of one step.
      *
-     * @param config the step's configuration snapshot
-     * @param policy the bit policy
-     * @param manager the owner of everything saved
-     * @param stepKey the key of this step's random streams
+     * @param step the step's configuration, policy and random key
+     * @param parent the manager under which the store's own manager is created
      */
-    public ActivationStore(ActNNConfig config, BitPolicy policy, NDManager manager, long stepKey) {
-        this.config = config;
-        this.policy = policy;
-        this.manager = manager;
-        this.stepKey = stepKey;
+    public ActivationStore(CompressionStep step, NDManager parent) {
+        this.config = step.config();
+        this.policy = step.policy();
+        this.stepKey = step.key();
+        this.parent = parent;
+        this.manager = parent.newSubManager();
+        manager.setName("actnn-saved");
     }
 
     /**
-     * Saves an activation for backward.
+     * Saves an activation for backward, packed when the level compresses this site and tensor,
+     * else exactly (integer tensors, L0, uncompressed batch norm).
      *
      * @param x the activation (first axis = samples)
      * @param site where it is saved
-     * @return the saved activation (close it when backward is done with it)
+     * @return the saved activation (close it once)
      */
     public SavedActivation save(NDArray x, ActivationSite site) {
         Derivation derivation = derivable.get(x);
@@ -72,15 +82,77 @@ public final class ActivationStore {
     }
 
     /**
+     * Saves an activation exactly, whatever the level (tensors whose exact values matter, such as
+     * indices or normalisation statistics). Keeps a handle to the tensor's storage: the caller
+     * may close its own handle.
+     *
+     * @param x the tensor
+     * @return the saved activation (close it once)
+     */
+    public SavedActivation saveExact(NDArray x) {
+        return save(x, null, false);
+    }
+
+    /**
+     * Saves the 1-bit mask {@code x > 0} (ReLU's backward).
+     *
+     * @param x a floating-point tensor
+     * @return the mask (close it once)
+     */
+    public SavedMask savePositiveMask(NDArray x) {
+        MaskCodec masks = backendFor(x.getDevice()).masks();
+        return count(new SavedMask(masks.packPositive(x, manager), masks), x.size());
+    }
+
+    /**
+     * Saves the 1-bit mask "x inside the range" (the backward of clipping functions).
+     *
+     * @param x a floating-point tensor
+     * @param range the range
+     * @return the mask (close it once)
+     */
+    public SavedMask saveRangeMask(NDArray x, MaskCodec.Range range) {
+        MaskCodec masks = backendFor(x.getDevice()).masks();
+        return count(new SavedMask(masks.packInRange(x, range, manager), masks), x.size());
+    }
+
+    /**
+     * Draws and saves a dropout keep mask from this step's random streams.
+     *
+     * @param shape the shape of the masked tensor
+     * @param rate the drop probability in [0, 1]
+     * @param device the device of the masked tensor
+     * @return the mask (close it once)
+     */
+    public SavedMask saveKeepMask(Shape shape, float rate, Device device) {
+        MaskCodec masks = backendFor(device).masks();
+        return count(new SavedMask(masks.randomKeepMask(shape, rate, nextKey(), manager), masks), shape.size());
+    }
+
+    /**
+     * Saves few-bit codes of the intervals of {@code scale * x} in a table.
+     *
+     * @param x a floating-point tensor
+     * @param table the intervals and the value of each code
+     * @param scale the factor applied to x before encoding
+     * @return the codes (close them once)
+     */
+    public SavedCodes saveCodes(NDArray x, CodeTable table, float scale) {
+        CodeCodec codec = backendFor(x.getDevice()).codes().orElse(TorchCodeCodec.INSTANCE);
+        NDArray codes = codec.packCodes(x, table.boundaries(), scale, table.bits(), manager);
+        return count(new SavedCodes(codes, table, codec), x.size());
+    }
+
+    /**
      * Declares that {@code output} need not be saved by the ops that consume it: its value can
      * be recomputed in backward from {@code source} (an activation this store saved) by {@code
      * recompute}, a cheap element-wise function. Later {@link #save} calls for {@code output}
-     * return a recomputed activation that holds no storage of its own. Call it only when the
-     * configuration {@linkplain ActNNConfig#isRecompute() recomputes}: otherwise consumers save
+     * return a recomputed activation that holds no storage of its own. Only when the
+     * configuration {@linkplain ActNNConfig#isRecompute() recomputes}; otherwise consumers save
      * {@code output} (compressed) as usual.
      *
-     * <p>{@code recompute} runs during the consumers' backward, which the tape runs before the
-     * producer's (reverse order), so it may use arrays that the producer's recorded op owns.
+     * <p>{@code recompute} runs during the consumers' backward, which runs before the producer's
+     * (reverse order), so it may use arrays that the producer saved.
      *
      * @param output the op's output
      * @param source the op's saved input, as returned by {@link #save} of this store
@@ -88,28 +160,15 @@ public final class ActivationStore {
      *     its argument open
      * @throws IllegalArgumentException if {@code source} was not saved by this store
      */
-    public void registerRecomputable(
-            NDArray output, SavedActivation source, UnaryOperator<NDArray> recompute) {
+    public void registerRecomputable(NDArray output, SavedActivation source, UnaryOperator<NDArray> recompute) {
         if (!(source instanceof SharedActivation)) {
             throw new IllegalArgumentException(
                     "a recomputed activation must derive from an activation saved by this store, got "
                             + source.getClass().getSimpleName());
         }
-        derivable.put(output, new Derivation((SharedActivation) source, recompute));
-    }
-
-    /**
-     * Counts data that an op saved outside the store (1-bit masks, few-bit codes) in this step's
-     * statistics, so that {@link #storedBytes()} and {@link #averageBits()} cover everything
-     * kept for backward.
-     *
-     * @param bytes the bytes kept
-     * @param elements the elements of the activation they stand for
-     */
-    public void countExternal(long bytes, long elements) {
-        storedBytes += bytes;
-        storedElements += elements;
-        storedBits += bytes * 8.0;
+        if (config.isRecompute()) {
+            derivable.put(output, new Derivation((SharedActivation) source, recompute));
+        }
     }
 
     /**
@@ -122,26 +181,32 @@ public final class ActivationStore {
     }
 
     /**
-     * Returns whether {@link #save} stores {@code x} compressed at this level (otherwise
-     * exactly): ops that have a cheaper exact or few-bit encoding use it to choose.
+     * Returns whether {@link #save} packs {@code x} at this level (otherwise it keeps it exact):
+     * ops that have a cheaper exact or few-bit encoding use it to choose.
      *
      * @param x the activation
      * @param site where it would be saved
      * @return whether it would be quantized
      */
-    public boolean quantizes(NDArray x, ActivationSite site) {
-        return compresses(x, site);
+    public boolean compresses(NDArray x, ActivationSite site) {
+        if (!config.isCompressActivation() || site == null) {
+            return false;
+        }
+        if (site.getKind() == ActivationSite.Kind.BATCH_NORM && !config.isEnableQuantizedBn()) {
+            return false;
+        }
+        DataType type = x.getDataType();
+        return type == DataType.FLOAT32 || type == DataType.FLOAT16;
     }
 
     /**
-     * Saves an activation exactly, whatever the level (for tensors whose exact values matter,
-     * such as indices).
+     * Returns the configured bits of a site's layer group (for few-bit codes).
      *
-     * @param x the activation
-     * @return the saved activation
+     * @param site the site
+     * @return the bits
      */
-    public SavedActivation saveExact(NDArray x) {
-        return save(x, null, false);
+    public int configuredBits(ActivationSite site) {
+        return config.getBits(site.layerGroupIn(config));
     }
 
     private SavedActivation save(NDArray x, ActivationSite site, boolean compress) {
@@ -151,21 +216,21 @@ public final class ActivationStore {
             if (hit != null) {
                 return hit;
             }
-            return remember(known, null, new ExactActivation(x, manager, true), x.size());
+            return remember(known, null, new ExactActivation(x, manager), x.size());
         }
-        QuantizerBackend backend = backendFor(x);
+        Backend backend = backendFor(x.getDevice());
         GroupStats stats = null;
         try {
             if (policy.needsStats(site)) {
-                stats = backend.analyze(x, groupSizeFor(x));
+                stats = backend.quantizer().analyze(x, groupSizeFor(x));
             }
-            int[] bits = policy.bitsFor(site, stats, samplesOf(x));
+            int[] bits = policy.bitsFor(site, stats, PackedLayout.samples(x.getShape()));
             SharedActivation hit = find(known, bits);
             if (hit != null) {
                 return hit;
             }
             if (stats == null) {
-                stats = backend.analyze(x, groupSizeFor(x));
+                stats = backend.quantizer().analyze(x, groupSizeFor(x));
             }
             return remember(known, bits, pack(x, backend, stats, bits), x.size());
         } finally {
@@ -185,49 +250,37 @@ public final class ActivationStore {
     }
 
     private SharedActivation remember(List<Cached> known, int[] bits, SavedActivation saved, long elements) {
-        SharedActivation shared = new SharedActivation(saved);
+        SharedActivation shared = count(new SharedActivation(saved), elements);
         known.add(new Cached(bits, shared));
-        storedBytes += saved.storedBytes();
-        storedElements += elements;
-        storedBits += saved.bitsPerElement() * elements;
         return shared;
     }
 
-    private SavedActivation pack(NDArray x, QuantizerBackend backend, GroupStats stats, int[] bits) {
-        QuantizeSpec spec =
-                QuantizeSpec.perSample(
-                        bits, groupSizeFor(x), Keys.mix(stepKey, saves++), config.isStochastic());
-        PackedTensor packed = backend.quantize(x, stats, spec, manager);
+    /** The one place where what the step keeps is counted. */
+    private <T extends Saved> T count(T saved, long elements) {
+        storedBytes += saved.storedBytes();
+        storedElements += elements;
+        storedBits += saved.storedBytes() * 8.0;
+        return saved;
+    }
+
+    private SavedActivation pack(NDArray x, Backend backend, GroupStats stats, int[] bits) {
+        QuantizeSpec spec = QuantizeSpec.perSample(bits, groupSizeFor(x), nextKey(), config.isStochastic());
+        PackedTensor packed = backend.quantizer().quantize(x, stats, spec, manager);
         if (config.isSimulate()) {
             // Simulation keeps the dequantized values: the gradient sees the quantization error,
             // memory is not saved.
-            try (PackedTensor p = packed) {
-                NDArray restored = backend.dequantize(p, manager);
-                try {
-                    return new ExactActivation(restored, manager, true);
-                } finally {
-                    restored.close();
-                }
+            try (PackedTensor p = packed;
+                    NDArray restored = backend.quantizer().dequantize(p, manager)) {
+                return new ExactActivation(restored, manager);
             }
         }
         Device device = x.getDevice();
         if (config.isSwap() && !Device.Type.CPU.equals(device.getDeviceType())) {
             PackedTensor onHost = packed.toDevice(Device.cpu());
             packed.close();
-            return new PackedActivation(onHost, backend, device);
+            return new PackedActivation(onHost, backend.quantizer(), device);
         }
-        return new PackedActivation(packed, backend, device);
-    }
-
-    private boolean compresses(NDArray x, ActivationSite site) {
-        if (!config.isCompressActivation()) {
-            return false;
-        }
-        if (site.getKind() == ActivationSite.Kind.BATCH_NORM && !config.isEnableQuantizedBn()) {
-            return false;
-        }
-        DataType type = x.getDataType();
-        return type == DataType.FLOAT32 || type == DataType.FLOAT16;
+        return new PackedActivation(packed, backend.quantizer(), device);
     }
 
     private int groupSizeFor(NDArray x) {
@@ -238,32 +291,55 @@ public final class ActivationStore {
         // One range per sample: a group as large as a sample, rounded up to the packing unit.
         long size = Math.max(32, (features + 31) / 32 * 32);
         if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("sample of " + features + " features is too large for per-sample ranges");
+            throw new IllegalArgumentException(
+                    "sample of " + features + " features is too large for per-sample ranges");
         }
         return (int) size;
     }
 
+    private Backend backendFor(Device device) {
+        return Backends.forDevice(device, config.getBackend());
+    }
+
+    private long nextKey() {
+        return Keys.mix(stepKey, streams++);
+    }
+
     /**
-     * Returns the backend that packs tensors like {@code x} (by device and configuration).
+     * Returns a new manager for temporaries of the step (under the step's manager, outside the
+     * store's own, so they never count as saved).
      *
-     * @param x a tensor
-     * @return the backend
+     * @return the manager; close it when done
      */
-    public QuantizerBackend backendFor(NDArray x) {
-        return QuantizerBackends.forDevice(x.getDevice(), config.getBackend());
-    }
-
-    private static int samplesOf(NDArray x) {
-        return PackedLayout.samples(x.getShape());
+    public NDManager newTemporaryManager() {
+        return parent.newSubManager();
     }
 
     /**
-     * Returns the bytes saved so far in this step (each tensor counted once).
+     * Returns the bytes saved so far in this step, each tensor counted once, as counted when it
+     * was saved.
      *
      * @return the bytes
      */
     public long storedBytes() {
         return storedBytes;
+    }
+
+    /**
+     * Returns the bytes of the arrays that the store's manager holds right now, read from DJL's
+     * manager rather than from the store's own count: equal to {@link #storedBytes()} after a
+     * forward, when nothing was freed yet.
+     *
+     * @return the bytes
+     */
+    public long heldBytes() {
+        long bytes = 0;
+        for (NDArray a : manager.getManagedArrays()) {
+            if (!a.isReleased()) {
+                bytes += a.size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return bytes;
     }
 
     /**
@@ -276,56 +352,20 @@ public final class ActivationStore {
         return storedElements == 0 ? Double.NaN : storedBits / storedElements;
     }
 
-    /**
-     * Returns the manager owning everything saved in this step.
-     *
-     * @return the manager
-     */
-    public NDManager getManager() {
-        return manager;
-    }
-
-    /**
-     * Returns the configuration snapshot of this step.
-     *
-     * @return the configuration
-     */
-    public ActNNConfig getConfig() {
-        return config;
-    }
-
-    /**
-     * Returns a fresh key for an op's own random stream (dropout masks).
-     *
-     * @return the key
-     */
-    public long nextKey() {
-        return Keys.mix(stepKey, saves++);
-    }
-
-    /** Forgets the de-duplication cache (the saved activations stay with their users). */
+    /** Forgets the de-duplication cache (the saved items stay with the contexts that hold them). */
     public void clearCache() {
         cache.clear();
         derivable.clear();
     }
 
-    private static final class Derivation {
-        final SharedActivation source;
-        final UnaryOperator<NDArray> recompute;
-
-        Derivation(SharedActivation source, UnaryOperator<NDArray> recompute) {
-            this.source = source;
-            this.recompute = recompute;
-        }
+    /** Frees everything the step saved, also what no context has closed yet. */
+    @Override
+    public void close() {
+        clearCache();
+        manager.close();
     }
 
-    private static final class Cached {
-        final int[] bits;
-        final SharedActivation shared;
+    private record Derivation(SharedActivation source, UnaryOperator<NDArray> recompute) {}
 
-        Cached(int[] bits, SharedActivation shared) {
-            this.bits = bits;
-            this.shared = shared;
-        }
-    }
+    private record Cached(int[] bits, SharedActivation shared) {}
 }

@@ -1,9 +1,9 @@
 package ai.actnn.store;
 
+import ai.actnn.quant.PackedLayout;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.actnn.quant.PackedLayout;
 
 /**
  * A full-precision saved activation: a second handle on the tensor's storage, so the producer's
@@ -12,21 +12,17 @@ import ai.actnn.quant.PackedLayout;
 final class ExactActivation implements SavedActivation {
 
     private final NDArray reference;
-    private final boolean ownsStorage;
 
     /**
      * Creates the reference.
      *
      * @param x the activation
      * @param manager the owner of the new handle
-     * @param ownsStorage whether the storage counts as held by this activation (false when the
-     *     same storage is also kept elsewhere)
      */
-    ExactActivation(NDArray x, NDManager manager, boolean ownsStorage) {
+    ExactActivation(NDArray x, NDManager manager) {
         NDArray ref = x.stopGradient();
         ref.attach(manager);
         this.reference = ref;
-        this.ownsStorage = ownsStorage;
     }
 
     @Override
@@ -51,7 +47,7 @@ final class ExactActivation implements SavedActivation {
 
     @Override
     public long storedBytes() {
-        return ownsStorage ? reference.size() * reference.getDataType().getNumOfBytes() : 0;
+        return reference.size() * reference.getDataType().getNumOfBytes();
     }
 
     @Override

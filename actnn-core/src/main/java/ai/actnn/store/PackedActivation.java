@@ -1,7 +1,7 @@
 package ai.actnn.store;
 
 import ai.actnn.quant.PackedTensor;
-import ai.actnn.quant.QuantizerBackend;
+import ai.actnn.quant.Quantizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 final class PackedActivation implements SavedActivation {
 
     private final PackedTensor packed;
-    private final QuantizerBackend backend;
+    private final Quantizer backend;
     private final Device device;
 
     /**
@@ -20,7 +20,7 @@ final class PackedActivation implements SavedActivation {
      * @param backend the backend that unpacks it on {@code device}
      * @param device the device of the original activation
      */
-    PackedActivation(PackedTensor packed, QuantizerBackend backend, Device device) {
+    PackedActivation(PackedTensor packed, Quantizer backend, Device device) {
         this.packed = packed;
         this.backend = backend;
         this.device = device;

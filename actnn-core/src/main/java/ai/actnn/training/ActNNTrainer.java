@@ -1,16 +1,16 @@
 package ai.actnn.training;
 
+import ai.actnn.config.ActNNConfig;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
-import ai.djl.util.Pair;
-
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,25 +27,15 @@ public class ActNNTrainer extends Trainer {
     private final CompressionState compression;
 
     /**
-     * Creates a trainer that follows the global ActNN configuration.
+     * Creates a trainer that compresses with a configuration of its own for its whole life.
      *
      * @param model the model (usually with a block from {@code QModule.convert})
      * @param trainingConfig DJL's training configuration
+     * @param actnnConfig the compression configuration
      */
-    public ActNNTrainer(Model model, TrainingConfig trainingConfig) {
-        this(model, trainingConfig, new CompressionState());
-    }
-
-    /**
-     * Creates a trainer with its own compression state.
-     *
-     * @param model the model
-     * @param trainingConfig DJL's training configuration
-     * @param compression the compression state (configuration source, bit policy)
-     */
-    public ActNNTrainer(Model model, TrainingConfig trainingConfig, CompressionState compression) {
+    public ActNNTrainer(Model model, TrainingConfig trainingConfig, ActNNConfig actnnConfig) {
         super(model, trainingConfig);
-        this.compression = compression;
+        this.compression = new CompressionState(actnnConfig);
     }
 
     /**
@@ -114,6 +104,15 @@ public class ActNNTrainer extends Trainer {
             out[i] = ((Number) o).longValue();
         }
         return out;
+    }
+
+    /**
+     * Returns the compression configuration of this trainer.
+     *
+     * @return the configuration
+     */
+    public ActNNConfig getActNNConfig() {
+        return compression.getConfig();
     }
 
     /**

@@ -1,11 +1,9 @@
 package ai.actnn.training;
 
 import ai.actnn.autograd.Tape;
-
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.Autograd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 
 /**
@@ -34,13 +32,13 @@ public final class CompressedGradientCollector implements GradientCollector {
             CompressionState state, NDManager parent, Iterable<NDArray> parameters) {
         this.state = state;
         this.parameters = parameters;
-        this.previousGradMode = JniUtils.isGradMode();
+        this.previousGradMode = Autograd.isGradMode();
         Tape opened = null;
         try {
             opened = Tape.open(state.beginStep(), parent);
-            JniUtils.setGradMode(true);
+            Autograd.setGradMode(true);
         } catch (RuntimeException e) {
-            JniUtils.setGradMode(previousGradMode);
+            Autograd.setGradMode(previousGradMode);
             throw e;
         }
         this.tape = opened;
@@ -67,7 +65,7 @@ public final class CompressedGradientCollector implements GradientCollector {
         try (NDArray ones = target.onesLike()) {
             // Keep the graph: autograd parts upstream of Q-ops may be reached again by the
             // compressed backward; it is freed with the batch's arrays.
-            JniUtils.backward(NativeOps.ptArray(target), NativeOps.ptArray(ones), true, false);
+            Autograd.backward(target, ones, true);
         }
         tape.backward();
     }
@@ -93,7 +91,7 @@ public final class CompressedGradientCollector implements GradientCollector {
             try {
                 tape.close();
             } finally {
-                JniUtils.setGradMode(previousGradMode);
+                Autograd.setGradMode(previousGradMode);
             }
         }
     }

@@ -1,73 +1,63 @@
 package ai.actnn.training;
 
-import ai.actnn.autograd.StepState;
 import ai.actnn.autograd.Tape;
+import ai.actnn.config.ActNNConfig;
 import ai.actnn.policy.BitPolicies;
 import ai.actnn.policy.BitPolicy;
+import ai.actnn.store.CompressionStep;
 import ai.actnn.store.Keys;
-
-import ai.actnn.ActNN;
-import ai.actnn.config.ActNNConfig;
-import ai.actnn.config.OptimizationLevel;
-
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The compression state of one trainer across steps: the step counter, the bit policy (which
- * learns from gradients over steps) and the statistics of the last step. Each step takes a
- * snapshot of the configuration; changing the level between steps builds a new policy.
+ * The compression state of one trainer across steps: its configuration (fixed when the trainer
+ * was created), its bit policy (which learns from gradients over steps), the step counter and the
+ * statistics of the last step.
  */
 public final class CompressionState {
 
     private static final Logger logger = LoggerFactory.getLogger(CompressionState.class);
 
-    private final Supplier<ActNNConfig> configSource;
-    private BitPolicy policy;
-    private OptimizationLevel policyLevel;
+    private final ActNNConfig config;
+    private final BitPolicy policy;
     private long step;
+    private long[] pendingIndices;
     private volatile StepStatistics last;
-    private boolean cpuSwapNoted;
 
     /**
-     * Creates the state of a trainer that follows the global configuration ({@link
-     * ActNN#config()}).
-     */
-    public CompressionState() {
-        this(ActNN::config);
-    }
-
-    /**
-     * Creates the state of a trainer with its own configuration source.
+     * Creates the state of a trainer.
      *
-     * @param configSource returns the configuration to snapshot at each step
+     * @param config the trainer's configuration
      */
-    public CompressionState(Supplier<ActNNConfig> configSource) {
-        this.configSource = configSource;
-    }
-
-    synchronized StepState beginStep() {
-        ActNNConfig config = configSource.get().copy();
-        if (policy == null || policyLevel != config.getLevel()) {
-            policy = BitPolicies.create(config);
-            policyLevel = config.getLevel();
-            logger.debug("ActNN level {}: {}", config.getLevel().label(), policy.describe());
+    public CompressionState(ActNNConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("the ActNN configuration must not be null");
         }
-        policy.beginStep(config, takeSampleIndices());
-        if (config.isSwap() && !cpuSwapNoted) {
-            cpuSwapNoted = true;
+        this.config = config;
+        this.policy = BitPolicies.create(config);
+        logger.debug("ActNN level {}: {}", config.getLevel().label(), policy.describe());
+        if (config.isSwap()) {
             logger.info(
                     "ActNN level {} swaps packed activations of GPU tensors to host memory; tensors"
                             + " already on the CPU are handled as at L3",
                     config.getLevel().label());
         }
-        long key = Keys.mix(config.getSeed(), step);
-        return new StepState(config, policy, key);
     }
 
-    private long[] pendingIndices;
+    /**
+     * Returns the configuration this trainer compresses with.
+     *
+     * @return the configuration
+     */
+    public ActNNConfig getConfig() {
+        return config;
+    }
+
+    synchronized CompressionStep beginStep() {
+        policy.beginStep(config, takeSampleIndices());
+        return new CompressionStep(config, policy, Keys.mix(config.getSeed(), step));
+    }
 
     /**
      * Sets the dataset indices of the samples of the next step's batch (for use-gradient). The
@@ -86,12 +76,7 @@ public final class CompressionState {
     }
 
     synchronized void endStep(Tape tape) {
-        last =
-                new StepStatistics(
-                        step,
-                        tape.recordedOps(),
-                        tape.store().storedBytes(),
-                        tape.store().averageBits());
+        last = new StepStatistics(step, tape.recordedOps(), tape.savedBytes(), tape.averageBits());
         step++;
     }
 
@@ -105,11 +90,11 @@ public final class CompressionState {
     }
 
     /**
-     * Returns the current bit policy.
+     * Returns the bit policy.
      *
-     * @return the policy, or null before the first step
+     * @return the policy
      */
-    public synchronized BitPolicy policy() {
+    public BitPolicy policy() {
         return policy;
     }
 }

@@ -3,6 +3,7 @@ package ai.actnn.config;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,71 +18,120 @@ class ActNNConfigTest {
 
     @Test
     void levelsAreCoherentPresets() {
-        ActNNConfig c = new ActNNConfig();
+        ActNNConfig c = ActNNConfig.builder().build();
         assertEquals(OptimizationLevel.L3, c.getLevel());
         assertArrayEquals(new int[] {2, 8, 8}, c.getActivationCompressionBits());
         assertTrue(c.isAdaptive());
 
-        c.setLevel("L0");
+        c = ActNNConfig.forLevel("L0");
         assertFalse(c.isCompressActivation());
         assertFalse(c.isAdaptive());
 
-        c.setLevel("L1");
+        c = ActNNConfig.forLevel("L1");
         assertArrayEquals(new int[] {4}, c.getActivationCompressionBits());
         assertFalse(c.isEnableQuantizedBn());
         assertFalse(c.isAdaptive());
 
-        c.setLevel("l2");
+        c = ActNNConfig.forLevel("l2");
         assertTrue(c.isEnableQuantizedBn());
         assertArrayEquals(new int[] {4}, c.getActivationCompressionBits());
 
-        c.setLevel("L4");
+        c = ActNNConfig.forLevel("L4");
         assertTrue(c.isSwap());
         assertArrayEquals(new int[] {2, 8, 8}, c.getActivationCompressionBits());
-        c.setLevel("L5");
-        assertTrue(c.isSwap() && c.isAllocatorTuning());
-        c.setLevel("auto");
+        // L5 adds only allocator tuning in ActNN, which DJL cannot reach: it is L4 here.
+        ActNNConfig l5 = ActNNConfig.forLevel("L5");
+        assertEquals(c.toBuilder().optLevel(OptimizationLevel.L5).build(), l5);
+        assertTrue(l5.isSwap());
+        c = ActNNConfig.forLevel("auto");
         assertEquals(OptimizationLevel.AUTO, c.getLevel());
         assertFalse(c.isAdaptive());
     }
 
     @Test
     void settingALevelTwiceDoesNotStack() {
-        ActNNConfig a = new ActNNConfig().setLevel("L1").setLevel("L3");
-        ActNNConfig b = new ActNNConfig().setLevel("L3");
+        ActNNConfig a = ActNNConfig.builder().optLevel("L1").optLevel("L3").build();
+        ActNNConfig b = ActNNConfig.forLevel("L3");
+        assertEquals(b, a);
         assertEquals(b.toString(), a.toString());
-        ActNNConfig c = new ActNNConfig().setLevel("L5").setLevel("L2");
+        ActNNConfig c = ActNNConfig.builder().optLevel("L5").optLevel("L2").build();
         assertFalse(c.isSwap());
-        assertFalse(c.isAllocatorTuning());
     }
 
     @Test
     void seedBackendAndErrorBoundSurviveLevelChanges() {
-        ActNNConfig c = new ActNNConfig().setSeed(7).setBackend(BackendChoice.CPU).setErrorBound(0.1);
-        c.setLevel("L0").setLevel("auto");
+        ActNNConfig c = ActNNConfig.builder()
+                .optSeed(7)
+                .optBackend(BackendChoice.CPU)
+                .optErrorBound(0.2)
+                .optLayerGroup("QLinear*", 1)
+                .optLevel("L0")
+                .optLevel("auto")
+                .build();
         assertEquals(7, c.getSeed());
         assertEquals(BackendChoice.CPU, c.getBackend());
-        assertEquals(0.1, c.getErrorBound());
+        assertEquals(0.2, c.getErrorBound());
+        assertEquals(1, c.layerGroupOf("QLinear", 0));
+    }
+
+    @Test
+    void configurationsAreImmutableAndDerivedCopiesAreIndependent() {
+        ActNNConfig a = ActNNConfig.builder().build();
+        int[] bits = a.getActivationCompressionBits();
+        bits[0] = 8;
+        assertArrayEquals(new int[] {2, 8, 8}, a.getActivationCompressionBits(), "the getter returns a copy");
+        ActNNConfig b = a.toBuilder().optActivationCompressionBits(8).optSeed(3).build();
+        assertArrayEquals(new int[] {2, 8, 8}, a.getActivationCompressionBits());
+        assertEquals(0x5EED, a.getSeed());
+        assertArrayEquals(new int[] {8}, b.getActivationCompressionBits());
+        assertEquals(3, b.getSeed());
+        assertNotEquals(a, b);
+        int[] given = {2, 4};
+        ActNNConfig c = ActNNConfig.builder().optActivationCompressionBits(given).build();
+        given[0] = 8;
+        assertArrayEquals(new int[] {2, 4}, c.getActivationCompressionBits(), "the builder copies its arguments");
+    }
+
+    @Test
+    void layerGroupsComeFromRulesMatchedOnSiteNamesLaterRulesWinning() {
+        ActNNConfig c = ActNNConfig.builder()
+                .optActivationCompressionBits(2, 8, 4)
+                .optLayerGroup("QConv2d*", 1)
+                .optLayerGroup("QConv2d[3->16*", 2)
+                .optLayerGroup("QAttention.?oftmax", 0)
+                .build();
+        assertEquals(0, c.layerGroupOf("QLinear", 0));
+        assertEquals(1, c.layerGroupOf("QConv2d[16->32, 3x3]", 0));
+        assertEquals(2, c.layerGroupOf("QConv2d[3->16, 3x3]", 0));
+        assertEquals(0, c.layerGroupOf("QAttention.softmax", 1), "a rule overrides the site's default");
+        assertEquals(1, c.layerGroupOf("QAttention.query", 1), "no rule: the site's default");
+        assertEquals(8, c.getBits(c.layerGroupOf("QConv2d[16->32, 3x3]", 0)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ActNNConfig.builder().optLayerGroup("QLinear", -1));
+        assertTrue(e.getMessage().contains("-1") && e.getMessage().contains("0 and above"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ActNNConfig.builder().optLayerGroup("", 1));
     }
 
     @Test
     void invalidValuesNameTheValueAndWhatIsAllowed() {
-        ActNNConfig c = new ActNNConfig();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setLevel("L9"));
+        ActNNConfig.Builder c = ActNNConfig.builder();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.optLevel("L9"));
         assertTrue(e.getMessage().contains("'L9'") && e.getMessage().contains("L0, L1, L2, L3, L4, L5, auto"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> c.setActivationCompressionBits(2, 3));
+        e = assertThrows(IllegalArgumentException.class, () -> c.optActivationCompressionBits(2, 3));
         assertTrue(e.getMessage().contains("3") && e.getMessage().contains("[1, 2, 4, 8]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> c.setGroupSize(100));
+        e = assertThrows(IllegalArgumentException.class, () -> c.optGroupSize(100));
         assertTrue(e.getMessage().contains("100") && e.getMessage().contains("multiple of 32"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> c.setGroupSize(0));
-        assertThrows(IllegalArgumentException.class, () -> c.setInitialBits(16));
-        assertThrows(IllegalArgumentException.class, () -> c.setErrorBound(-1));
-        assertThrows(IllegalArgumentException.class, () -> c.setErrorBound(Double.NaN));
-        assertThrows(IllegalArgumentException.class, () -> c.setAutoInterval(0));
-        assertThrows(IllegalArgumentException.class, () -> c.setActivationCompressionBits());
+        assertThrows(IllegalArgumentException.class, () -> c.optGroupSize(0));
+        assertThrows(IllegalArgumentException.class, () -> c.optInitialBits(16));
+        assertThrows(IllegalArgumentException.class, () -> c.optErrorBound(-1));
+        assertThrows(IllegalArgumentException.class, () -> c.optErrorBound(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> c.optAutoInterval(0));
+        assertThrows(IllegalArgumentException.class, () -> c.optActivationCompressionBits());
         e = assertThrows(IllegalArgumentException.class, () -> BackendChoice.parse("tpu"));
         assertTrue(e.getMessage().contains("'tpu'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ActNN.setOptimizationLevel("fast"));
+        e = assertThrows(IllegalArgumentException.class, () -> ActNN.setDefaultConfig(null));
+        assertTrue(e.getMessage().contains("null"), e.getMessage());
     }
 
     @Test
@@ -115,14 +165,22 @@ class ActNNConfigTest {
         props.put("actnn.level", "L7");
         e = assertThrows(IllegalArgumentException.class, () -> ActNNConfig.fromSources(props::get, new HashMap<>()));
         assertTrue(e.getMessage().startsWith("-Dactnn.level=L7"), e.getMessage());
+        Map<String, String> seed = new HashMap<>();
+        seed.put("ACTNN_SEED", "x1");
+        e = assertThrows(IllegalArgumentException.class, () -> ActNNConfig.fromSources(k -> null, seed));
+        assertTrue(e.getMessage().startsWith("ACTNN_SEED=x1") && e.getMessage().contains("not an integer"), e.getMessage());
     }
 
     @Test
-    void copiesAreIndependent() {
-        ActNNConfig a = new ActNNConfig();
-        ActNNConfig b = a.copy();
-        a.setActivationCompressionBits(8).setSeed(3);
-        assertArrayEquals(new int[] {2, 8, 8}, b.getActivationCompressionBits());
-        assertEquals(0x5EED, b.getSeed());
+    void theDefaultConfigurationIsWhatNewTrainersTakeAndLevelsReplaceIt() {
+        ActNNConfig before = ActNN.getDefaultConfig();
+        try {
+            ActNN.setDefaultConfig(ActNNConfig.forLevel("L3").toBuilder().optSeed(11).build());
+            ActNN.setOptimizationLevel("L1");
+            assertEquals(OptimizationLevel.L1, ActNN.getOptimizationLevel());
+            assertEquals(11, ActNN.getDefaultConfig().getSeed(), "a level keeps the non-level fields");
+        } finally {
+            ActNN.setDefaultConfig(before);
+        }
     }
 }

@@ -69,6 +69,8 @@ class LayerGradientTest {
                         lossy("conv2d stride 2, groups 2", () -> Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optStride(new Shape(2, 2)).optPadding(new Shape(1, 1)).optGroups(2).build(), new Shape(4, 4, 9, 9)),
                         // 4.7 MB of input: the backward restores it in chunks of samples.
                         lossy("conv2d, backward in chunks", () -> Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).optPadding(new Shape(1, 1)).build(), new Shape(32, 16, 48, 48)),
+                        lossy("conv2d dilation 2", () -> Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).optDilation(new Shape(2, 2)).optPadding(new Shape(2, 2)).build(), new Shape(4, 3, 11, 11)),
+                        lossy("conv1d dilation 3, stride 2", () -> Conv1d.builder().setKernelShape(new Shape(3)).setFilters(4).optDilation(new Shape(3)).optStride(new Shape(2)).build(), new Shape(4, 3, 40)),
                         lossy("conv3d", () -> Conv3d.builder().setKernelShape(new Shape(3, 3, 3)).setFilters(3).build(), new Shape(2, 2, 5, 6, 7)),
                         new Case("conv1d transposed", () -> Conv1dTranspose.builder().setKernelShape(new Shape(3)).setFilters(4).optStride(new Shape(2)).build(), new Shape(4, 3, 30), Kind.UNBIASED, true),
                         new Case("conv2d transposed, groups 2", () -> Conv2dTranspose.builder().setKernelShape(new Shape(3, 3)).setFilters(4).optStride(new Shape(2, 2)).optGroups(2).build(), new Shape(3, 4, 7, 7), Kind.UNBIASED, true),
@@ -164,7 +166,7 @@ class LayerGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void closeAtEightBits(Case c) {
-        ActNNConfig config = GradientHarness.level("L2").setActivationCompressionBits(8);
+        ActNNConfig config = GradientHarness.level("L2").toBuilder().optActivationCompressionBits(8).build();
         try (GradientHarness h = harness(c, config)) {
             NDArray x = h.manager().randomNormal(c.input());
             Map<String, NDArray> exact = h.exactGradients(x);
@@ -180,7 +182,7 @@ class LayerGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void unbiasedAtTwoBitsAndVarianceFallsWithBits(Case c) {
-        ActNNConfig config = GradientHarness.level("L2").setActivationCompressionBits(2);
+        ActNNConfig config = GradientHarness.level("L2").toBuilder().optActivationCompressionBits(2).build();
         try (GradientHarness h = harness(c, config)) {
             NDArray x = h.manager().randomNormal(c.input());
             Map<String, NDArray> exact = h.exactGradients(x);
@@ -193,17 +195,16 @@ class LayerGradientTest {
             double[] byBits = new double[3];
             int[] bits = {2, 4, 8};
             for (int i = 0; i < bits.length; i++) {
-                config.setActivationCompressionBits(bits[i]);
+                { var v = bits[i]; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
                 double sum = 0;
                 for (int r = 0; r < 4; r++) {
-                    config.setSeed(1000 + r);
                     sum += GradientHarness.worstRelativeError(h.compressedGradients(x), exact);
                 }
                 byBits[i] = sum / 4;
             }
             // Unbiased: averaging 32 independent roundings shrinks the error about sqrt(32) = 5.7
             // times; a gradient nonlinear in the activation may keep a small bias.
-            config.setActivationCompressionBits(2);
+            { var v = 2; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
             double mean = GradientHarness.worstRelativeError(h.meanCompressedGradients(x, 32), exact);
             double shrink = c.kind() == Kind.UNBIASED ? 3.5 : 2.5;
             assertTrue(mean < byBits[0] / shrink, c + ": mean of 32 runs " + mean + " vs one run " + byBits[0]);

@@ -37,11 +37,11 @@ class ResNetGradientTest {
             double l0 = GradientHarness.globalRelativeError(h.compressedGradients(x), exact);
             assertTrue(l0 < 1e-5, "L0: " + l0);
 
-            config.setLevel("L2").setActivationCompressionBits(8);
+            h.reconfigure(b -> b.optLevel("L2").optActivationCompressionBits(8));
             double eight = GradientHarness.globalRelativeError(h.compressedGradients(x), exact);
             assertTrue(eight < 0.02, "8 bits: " + eight);
 
-            config.setActivationCompressionBits(2);
+            { var v = 2; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
             double two = GradientHarness.globalRelativeError(h.compressedGradients(x), exact);
             double mean = GradientHarness.globalRelativeError(h.meanCompressedGradients(x, 8), exact);
             assertTrue(two > eight, "2 bits " + two + " vs 8 bits " + eight);

@@ -1,7 +1,5 @@
 package ai.actnn.policy;
 
-import ai.actnn.training.StepStatistics;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.testing.GradientHarness;
+import ai.actnn.training.StepStatistics;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -52,7 +51,7 @@ class AdaptiveBitsTest {
 
     @Test
     void firstStepUsesInitialBitsThenSpendsTheBudgetWhereItMatters() {
-        ActNNConfig config = new ActNNConfig().setLevel("L3").setPerLayer(false);
+        ActNNConfig config = ActNNConfig.builder().optLevel("L3").optPerLayer(false).build();
         AdaptiveBitPolicy policy = new AdaptiveBitPolicy(config);
         ActivationSite site = new ActivationSite("linear", ActivationSite.Kind.LINEAR, 1);
         policy.beginStep(config, null);
@@ -69,7 +68,7 @@ class AdaptiveBitsTest {
 
     @Test
     void batchNormCopiesThePrecedingLayersBits() {
-        ActNNConfig config = new ActNNConfig().setLevel("L3").setPerLayer(false);
+        ActNNConfig config = ActNNConfig.builder().optLevel("L3").optPerLayer(false).build();
         AdaptiveBitPolicy policy = new AdaptiveBitPolicy(config);
         ActivationSite conv = new ActivationSite("conv", ActivationSite.Kind.CONV, 9);
         ActivationSite bn = new ActivationSite("bn", ActivationSite.Kind.BATCH_NORM, 1);
@@ -86,7 +85,7 @@ class AdaptiveBitsTest {
 
     @Test
     void useGradientFollowsEachDatasetSample() {
-        ActNNConfig config = new ActNNConfig().setLevel("L3").setPerLayer(false).setUseGradient(true);
+        ActNNConfig config = ActNNConfig.builder().optLevel("L3").optPerLayer(false).optUseGradient(true).build();
         AdaptiveBitPolicy policy = new AdaptiveBitPolicy(config);
         ActivationSite site = new ActivationSite("linear", ActivationSite.Kind.LINEAR, 1);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -104,7 +103,7 @@ class AdaptiveBitsTest {
 
     @Test
     void perLayerAllocationMovesBitsToSensitiveLayers() {
-        ActNNConfig config = new ActNNConfig().setLevel("L3");
+        ActNNConfig config = ActNNConfig.builder().optLevel("L3").build();
         AdaptiveBitPolicy policy = new AdaptiveBitPolicy(config);
         ActivationSite loud = new ActivationSite("loud", ActivationSite.Kind.LINEAR, 1);
         ActivationSite quiet = new ActivationSite("quiet", ActivationSite.Kind.LINEAR, 1);
@@ -130,8 +129,8 @@ class AdaptiveBitsTest {
                 scale[i] = i % 4 == 0 ? 20f : 0.2f;
             }
             NDArray x = m.randomNormal(new Shape(16, 512)).mul(m.create(scale, new Shape(16, 1)));
-            double[] adaptive = meanError(new ActNNConfig().setLevel("L3"), x, true);
-            double[] fixed = meanError(new ActNNConfig().setLevel("L2").setActivationCompressionBits(2), x, false);
+            double[] adaptive = meanError(ActNNConfig.builder().optLevel("L3").build(), x, true);
+            double[] fixed = meanError(ActNNConfig.builder().optLevel("L2").optActivationCompressionBits(2).build(), x, false);
             assertEquals(fixed[1], adaptive[1], 1e-9, "same stored bits per element");
             assertTrue(adaptive[0] < 0.8 * fixed[0], "adaptive " + adaptive[0] + " vs fixed " + fixed[0]);
         }
@@ -148,7 +147,6 @@ class AdaptiveBitsTest {
             }
             double sum = 0;
             for (int r = 0; r < 8; r++) {
-                config.setSeed(r + 1);
                 sum += GradientHarness.relativeError(h.compressedGradients(x).get("01Linear_weight"), exact.get("01Linear_weight"));
             }
             StepStatistics last = h.compressedTrainer().getCompression().lastStep();
@@ -166,7 +164,7 @@ class AdaptiveBitsTest {
 
     /** Returns the average stored bits and the mean relative gradient error at a bound. */
     private static double[] autoRun(double bound) {
-        ActNNConfig config = new ActNNConfig().setLevel("auto").setErrorBound(bound).setAutoInterval(1);
+        ActNNConfig config = ActNNConfig.builder().optLevel("auto").optErrorBound(bound).optAutoInterval(1).build();
         SequentialBlock net =
                 new SequentialBlock()
                         .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).optPadding(new Shape(1, 1)).build())
@@ -180,7 +178,6 @@ class AdaptiveBitsTest {
             h.compressedGradients(x); // measures and chooses the bits
             double error = 0;
             for (int r = 0; r < 4; r++) {
-                config.setSeed(100 + r);
                 error += GradientHarness.worstRelativeError(h.compressedGradients(x), exact);
             }
             return new double[] {h.compressedTrainer().getCompression().lastStep().averageBits(), error / 4};

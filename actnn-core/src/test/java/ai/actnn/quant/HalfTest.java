@@ -3,9 +3,9 @@ package ai.actnn.quant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
-
 import org.junit.jupiter.api.Test;
+
+import java.util.Random;
 
 /** Checks {@link Half} against the table-based reference of {@link FormatReference}. */
 class HalfTest {

@@ -3,7 +3,6 @@ package ai.actnn.testing;
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.training.ActNNTrainer;
-import ai.actnn.training.CompressionState;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -15,6 +14,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
+import ai.djl.training.TrainingConfig;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
@@ -22,6 +22,7 @@ import ai.djl.util.Pair;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs training steps of one block with plain autograd and with ActNN (the converted block,
@@ -34,18 +35,20 @@ public final class GradientHarness implements AutoCloseable {
     private final NDManager manager;
     private final Block block;
     private final Block converted;
-    private final ActNNConfig config;
+    private ActNNConfig config;
+    private final TrainingConfig trainingConfig;
     private final Model referenceModel;
     private final Model qModel;
     private final Trainer reference;
-    private final ActNNTrainer compressed;
+    private ActNNTrainer compressed;
+    private NDList lastOutputs;
 
     /**
      * Builds the plain and the compressed trainer around one block.
      *
      * @param block the DJL block (initialized here)
      * @param inputShape the input shape
-     * @param config the compression configuration of the ActNN side (mutable between steps)
+     * @param config the compression configuration of the ActNN side (see {@link #reconfigure})
      * @param referenceIsConverted whether the exact reference runs the converted block under a
      *     plain DJL trainer (for blocks DJL's PyTorch engine cannot run itself)
      */
@@ -79,7 +82,8 @@ public final class GradientHarness implements AutoCloseable {
         reference.initialize(inputShapes);
         qModel = Model.newInstance("compressed");
         qModel.setBlock(converted);
-        compressed = new ActNNTrainer(qModel, cfg, new CompressionState(() -> config));
+        trainingConfig = cfg;
+        compressed = new ActNNTrainer(qModel, cfg, config);
     }
 
     /**
@@ -103,12 +107,34 @@ public final class GradientHarness implements AutoCloseable {
     }
 
     /**
-     * Returns the configuration of the compressed side (change it between steps).
+     * Returns the configuration of the compressed side.
      *
      * @return the configuration
      */
     public ActNNConfig config() {
         return config;
+    }
+
+    /**
+     * Changes the configuration of the compressed side: a trainer keeps its configuration for its
+     * life, so the compressed trainer is replaced by one at the changed configuration (same model,
+     * same parameters; the bit policy starts afresh).
+     *
+     * @param change the change, applied to a builder of the current configuration
+     */
+    public void reconfigure(UnaryOperator<ActNNConfig.Builder> change) {
+        config = change.apply(config.toBuilder()).build();
+        compressed.close();
+        compressed = new ActNNTrainer(qModel, trainingConfig, config);
+    }
+
+    /**
+     * Returns the outputs of the last training step (plain or compressed), copied.
+     *
+     * @return the outputs
+     */
+    public NDList lastOutputs() {
+        return lastOutputs;
     }
 
     /**
@@ -189,9 +215,8 @@ public final class GradientHarness implements AutoCloseable {
      */
     public Map<String, NDArray> meanCompressedGradients(NDList x, int runs) {
         Map<String, NDArray> sum = null;
-        long seed = config.getSeed();
+        // Consecutive steps draw independent random streams (the key mixes the seed and the step).
         for (int r = 0; r < runs; r++) {
-            config.setSeed(seed + 7919L * (r + 1));
             Map<String, NDArray> g = compressedGradients(x);
             if (sum == null) {
                 sum = g;
@@ -201,7 +226,6 @@ public final class GradientHarness implements AutoCloseable {
                 }
             }
         }
-        config.setSeed(seed);
         for (NDArray a : sum.values()) {
             a.divi(runs);
         }
@@ -221,6 +245,12 @@ public final class GradientHarness implements AutoCloseable {
         }
         try (GradientCollector gc = trainer.newGradientCollector()) {
             NDList outs = trainer.forward(xs);
+            lastOutputs = new NDList(outs.size());
+            for (NDArray out : outs) {
+                NDArray copy = out.duplicate();
+                copy.attach(manager);
+                lastOutputs.add(copy);
+            }
             NDArray loss = null;
             for (NDArray out : outs) {
                 NDArray term = out.mul(weights(out.getShape(), out.getDataType())).sum();
@@ -326,7 +356,7 @@ public final class GradientHarness implements AutoCloseable {
      * @return the configuration
      */
     public static ActNNConfig level(String level) {
-        return new ActNNConfig().setLevel(level);
+        return ActNNConfig.forLevel(level);
     }
 
     @Override

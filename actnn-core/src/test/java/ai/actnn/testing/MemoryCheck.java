@@ -3,7 +3,6 @@ package ai.actnn.testing;
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.training.ActNNTrainer;
-import ai.actnn.training.CompressionState;
 import ai.djl.Model;
 import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
 import ai.djl.ndarray.NDArray;
@@ -49,8 +48,7 @@ public final class MemoryCheck {
             trainer = model.newTrainer(cfg);
         } else {
             model.setBlock(QModule.convert(net));
-            ActNNConfig c = new ActNNConfig().setLevel(level);
-            trainer = new ActNNTrainer(model, cfg, new CompressionState(() -> c));
+            trainer = new ActNNTrainer(model, cfg, ActNNConfig.forLevel(level));
         }
         trainer.initialize(new Shape(batch, 3, size, size));
         try (NDManager m = NDManager.newBaseManager()) {

@@ -50,8 +50,8 @@ class ActivationMemoryTest {
                 trainer = model.newTrainer(cfg);
             } else {
                 model.setBlock(QModule.convert(net));
-                ActNNConfig c = new ActNNConfig().setLevel(level);
-                trainer = new ActNNTrainer(model, cfg, new CompressionState(() -> c));
+                ActNNConfig c = ActNNConfig.builder().optLevel(level).build();
+                trainer = new ActNNTrainer(model, cfg, c);
             }
             trainer.initialize(INPUT);
             long kept = 0;

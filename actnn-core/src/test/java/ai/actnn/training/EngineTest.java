@@ -1,15 +1,16 @@
 package ai.actnn.training;
 
-import ai.actnn.autograd.Tape;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.actnn.ActNN;
 import ai.actnn.QModule;
+import ai.actnn.autograd.Tape;
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.config.OptimizationLevel;
 import ai.actnn.testing.GradientHarness;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -71,7 +72,7 @@ class EngineTest {
     }
 
     private static ActNNTrainer trainer(Model model, ActNNConfig c) {
-        return new ActNNTrainer(model, config(), new CompressionState(() -> c));
+        return new ActNNTrainer(model, config(), c);
     }
 
     private static float[] flatParameters(Block block) {
@@ -157,7 +158,7 @@ class EngineTest {
                 bn.getParameters().get("runningVar").getArray().set(var0);
                 Model q = Model.newInstance("q");
                 q.setBlock(QModule.convert(net));
-                ActNNTrainer qt = trainer(q, new ActNNConfig().setLevel(level));
+                ActNNTrainer qt = trainer(q, ActNNConfig.builder().optLevel(level).build());
                 gradients(qt, net, x, y);
                 assertArrayEquals(meanDjl, bn.getParameters().get("runningMean").getArray().toFloatArray(), 1e-6f, level);
                 assertArrayEquals(varDjl, bn.getParameters().get("runningVar").getArray().toFloatArray(), 1e-5f, level);
@@ -214,7 +215,7 @@ class EngineTest {
 
     @Test
     void gradientsAccumulateOverSeveralBackwardsInOneCollector() {
-        ActNNConfig c = new ActNNConfig().setLevel("L0");
+        ActNNConfig c = ActNNConfig.builder().optLevel("L0").build();
         try (GradientHarness h = new GradientHarness(cnn(), new Shape(4, 3, 8, 8), c)) {
             NDArray x1 = h.manager().randomNormal(new Shape(4, 3, 8, 8));
             NDArray x2 = h.manager().randomNormal(new Shape(4, 3, 8, 8));
@@ -297,7 +298,7 @@ class EngineTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Model model = Model.newInstance("q");
             model.setBlock(QModule.convert(net));
-            ActNNTrainer t = trainer(model, new ActNNConfig().setLevel("L3"));
+            ActNNTrainer t = trainer(model, ActNNConfig.builder().optLevel("L3").build());
             t.initialize(new Shape(4, 3, 8, 8));
             NDArray x = m.randomNormal(new Shape(4, 3, 8, 8));
             NDArray y = m.create(new float[] {0, 1, 2, 3});
@@ -337,25 +338,55 @@ class EngineTest {
     }
 
     @Test
-    void twoTrainersInTwoThreadsDoNotInterfere() throws Exception {
-        float[] alone = trainFewSteps(11);
+    void twoTrainersAtTwoLevelsInTwoThreadsEachTrainAsAlone() throws Exception {
+        float[] aloneL0 = trainFewSteps(11, "L0");
+        float[] aloneL3 = trainFewSteps(11, "L3");
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<float[]> a = pool.submit(() -> trainFewSteps(11));
-            Future<float[]> b = pool.submit(() -> trainFewSteps(11));
-            assertArrayEquals(alone, a.get(), 1e-5f);
-            assertArrayEquals(alone, b.get(), 1e-5f);
+            Future<float[]> a = pool.submit(() -> trainFewSteps(11, "L0"));
+            Future<float[]> b = pool.submit(() -> trainFewSteps(11, "L3"));
+            assertArrayEquals(aloneL0, a.get(), 1e-5f);
+            assertArrayEquals(aloneL3, b.get(), 1e-5f);
         } finally {
             pool.shutdownNow();
         }
+        assertTrue(distance(aloneL0, aloneL3) > 0, "the two levels train differently");
     }
 
-    private static float[] trainFewSteps(int seed) {
+    @Test
+    void aTrainerKeepsTheLevelItWasCreatedWith() {
+        ActNNConfig before = ActNN.getDefaultConfig();
+        try (Model model = Model.newInstance("kept")) {
+            model.setBlock(QModule.convert(cnn()));
+            ActNN.setOptimizationLevel("L0");
+            ActNNTrainer trainer = ActNN.newTrainer(model, config());
+            ActNN.setOptimizationLevel("L3");
+            assertEquals(OptimizationLevel.L0, trainer.getActNNConfig().getLevel());
+            trainer.initialize(new Shape(4, 3, 8, 8));
+            try (NDManager m = NDManager.newBaseManager()) {
+                step(trainer, m.randomNormal(new Shape(4, 3, 8, 8)), m.create(new float[] {0, 1, 2, 3}), new AtomicBoolean());
+            }
+            assertTrue(trainer.getCompression().lastStep().averageBits() >= 16, "still exact after the default changed");
+            trainer.close();
+        } finally {
+            ActNN.setDefaultConfig(before);
+        }
+    }
+
+    private static double distance(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d += Math.abs(a[i] - b[i]);
+        }
+        return d;
+    }
+
+    private static float[] trainFewSteps(int seed, String level) {
         try (NDManager m = NDManager.newBaseManager()) {
             Block net = cnn();
             Model model = Model.newInstance("t" + Thread.currentThread().getId());
             model.setBlock(QModule.convert(net));
-            ActNNConfig c = new ActNNConfig().setLevel("L3").setSeed(seed);
+            ActNNConfig c = ActNNConfig.builder().optLevel(level).optSeed(seed).build();
             ActNNTrainer t = trainer(model, c);
             t.initialize(new Shape(4, 3, 8, 8));
             // Deterministic initial parameters, whatever the thread.
@@ -395,7 +426,7 @@ class EngineTest {
             ArrayDataset data = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(16, true).build();
             Model model = Model.newInstance("fit");
             model.setBlock(QModule.convert(cnn()));
-            ActNNTrainer t = trainer(model, new ActNNConfig().setLevel("L3"));
+            ActNNTrainer t = trainer(model, ActNNConfig.builder().optLevel("L3").build());
             t.initialize(new Shape(16, 3, 8, 8));
             t.setMetrics(new ai.djl.metric.Metrics());
             EasyTrain.fit(t, 8, data, null);

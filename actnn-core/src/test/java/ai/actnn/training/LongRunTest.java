@@ -42,7 +42,7 @@ class LongRunTest {
                         .add(Dropout.builder().optRate(0.2f).build())
                         .add(Blocks.batchFlattenBlock())
                         .add(Linear.builder().setUnits(10).build());
-        ActNNConfig config = new ActNNConfig().setLevel("L3");
+        ActNNConfig config = ActNNConfig.builder().optLevel("L3").build();
         try (NDManager m = NDManager.newBaseManager();
                 Model model = Model.newInstance("long")) {
             model.setBlock(QModule.convert(net));
@@ -51,7 +51,7 @@ class LongRunTest {
                             model,
                             new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                                     .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).build()),
-                            new CompressionState(() -> config));
+                            config);
             Shape input = new Shape(32, 3, 16, 16);
             trainer.initialize(input);
             BaseNDManager trainerManager = (BaseNDManager) trainer.getManager();

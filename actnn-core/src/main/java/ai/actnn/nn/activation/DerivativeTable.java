@@ -1,5 +1,7 @@
 package ai.actnn.nn.activation;
 
+import ai.actnn.quant.CodeTable;
+
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -251,4 +253,13 @@ public final class DerivativeTable {
         -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
         0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277
     };
+
+    /**
+     * Returns this table as the packed format's code table.
+     *
+     * @return the code table
+     */
+    public CodeTable codeTable() {
+        return new CodeTable(boundaries(), values(), bits());
+    }
 }

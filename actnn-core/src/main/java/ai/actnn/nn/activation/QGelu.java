@@ -1,6 +1,6 @@
 package ai.actnn.nn.activation;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.ActivationOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
@@ -39,6 +39,6 @@ public final class QGelu extends QFewBitActivation {
 
     @Override
     protected NDArray exactBackward(NDArray grad, NDArray x, NDManager manager) {
-        return NativeOps.geluBackward(grad, x, manager);
+        return ActivationOps.geluBackward(grad, x, manager);
     }
 }

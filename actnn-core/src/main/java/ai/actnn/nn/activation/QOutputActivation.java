@@ -1,12 +1,9 @@
 package ai.actnn.nn.activation;
 
-import ai.actnn.nn.QLayer;
-import ai.actnn.nn.SingleInputBackward;
-
-import ai.actnn.policy.ActivationSite;
-import ai.actnn.autograd.GradMode;
-import ai.actnn.store.SavedActivation;
 import ai.actnn.autograd.Tape;
+import ai.actnn.nn.ElementwiseFunction;
+import ai.actnn.nn.QLayer;
+import ai.actnn.policy.ActivationSite;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -44,15 +41,12 @@ public abstract class QOutputActivation extends QLayer {
     protected abstract NDArray backwardFromOutput(NDArray grad, NDArray y, NDManager manager);
 
     @Override
-    protected NDList forwardRecorded(
-            Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
-        NDList out;
-        try (GradMode off = GradMode.disabled()) {
-            out = original.forward(ps, inputs, true, params);
-        }
-        SavedActivation saved = tape.store().save(out.singletonOrThrow(), site);
-        tape.record(new SingleInputBackward(displayName(), saved, this::backwardFromOutput), inputs, out);
-        return out;
+    protected NDList forwardRecorded(Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
+        ElementwiseFunction f = ElementwiseFunction.fromOutput(
+                displayName(),
+                site,
+                x -> original.forward(ps, new NDList(x), true, params).singletonOrThrow(),
+                this::backwardFromOutput);
+        return tape.apply(f, inputs);
     }
-
 }

@@ -1,6 +1,6 @@
 package ai.actnn.nn.activation;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.ActivationOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -19,6 +19,6 @@ public final class QSigmoid extends QOutputActivation {
 
     @Override
     protected NDArray backwardFromOutput(NDArray grad, NDArray y, NDManager manager) {
-        return NativeOps.sigmoidBackward(grad, y, manager);
+        return ActivationOps.sigmoidBackward(grad, y, manager);
     }
 }

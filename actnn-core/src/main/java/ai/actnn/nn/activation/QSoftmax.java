@@ -1,6 +1,6 @@
 package ai.actnn.nn.activation;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.ActivationOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -35,6 +35,6 @@ public final class QSoftmax extends QOutputActivation {
 
     @Override
     protected NDArray backwardFromOutput(NDArray grad, NDArray y, NDManager manager) {
-        return NativeOps.softmaxBackward(grad, y, axis, manager);
+        return ActivationOps.softmaxBackward(grad, y, axis, manager);
     }
 }

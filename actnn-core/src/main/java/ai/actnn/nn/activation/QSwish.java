@@ -1,6 +1,6 @@
 package ai.actnn.nn.activation;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.ActivationOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
@@ -55,7 +55,7 @@ public final class QSwish extends QFewBitActivation {
 
     @Override
     protected NDArray exactBackward(NDArray grad, NDArray x, NDManager manager) {
-        return NativeOps.swishBackward(grad, x, beta, manager);
+        return ActivationOps.swishBackward(grad, x, beta, manager);
     }
 
     @Override

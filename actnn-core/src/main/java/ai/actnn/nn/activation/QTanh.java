@@ -1,6 +1,6 @@
 package ai.actnn.nn.activation;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.ActivationOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -19,6 +19,6 @@ public final class QTanh extends QOutputActivation {
 
     @Override
     protected NDArray backwardFromOutput(NDArray grad, NDArray y, NDManager manager) {
-        return NativeOps.tanhBackward(grad, y, manager);
+        return ActivationOps.tanhBackward(grad, y, manager);
     }
 }

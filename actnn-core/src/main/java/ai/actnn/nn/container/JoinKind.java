@@ -9,6 +9,8 @@ public enum JoinKind {
     ADD,
     /** ReLU of the element-wise sum (ResNet's join): saves one bit per element. */
     ADD_RELU,
+    /** A sum clipped to a range (e.g. ReLU6 of a sum): one bit per element. */
+    ADD_CLIP,
     /** Anything else: saves the branch outputs compressed and recomputes the join in backward. */
     GENERIC
 }

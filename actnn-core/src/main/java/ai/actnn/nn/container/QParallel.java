@@ -1,9 +1,10 @@
 package ai.actnn.nn.container;
 
-import ai.actnn.nn.Intermediates;
-
-import ai.actnn.policy.ActivationSite;
 import ai.actnn.autograd.Tape;
+import ai.actnn.nn.Clipping;
+import ai.actnn.nn.Intermediates;
+import ai.actnn.nn.QBlock;
+import ai.actnn.policy.ActivationSite;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
@@ -22,10 +23,11 @@ import java.util.function.Function;
  * element), any other join is recomputed from compressed branch outputs. Branch outputs are
  * closed once joined. Saves the same parameter stream as a {@link ParallelBlock}.
  */
-public class QParallel extends ParallelBlock {
+public class QParallel extends ParallelBlock implements QBlock {
 
     private final Function<List<NDList>, NDList> join;
     private final JoinKind kind;
+    private final Clipping clip;
     private final ActivationSite site;
 
     /**
@@ -36,7 +38,24 @@ public class QParallel extends ParallelBlock {
      * @param branches the (converted) branches
      */
     public QParallel(Function<List<NDList>, NDList> join, JoinKind kind, List<Block> branches) {
+        this(join, kind, null, branches);
+    }
+
+    /**
+     * Creates a parallel block whose join may clip its sum to a range.
+     *
+     * @param join the join function
+     * @param kind what the join computes (from probing it)
+     * @param clip the range of a clipped sum ({@link JoinKind#ADD_CLIP}), else null
+     * @param branches the (converted) branches
+     * @throws IllegalArgumentException if a clipped sum has no range
+     */
+    public QParallel(Function<List<NDList>, NDList> join, JoinKind kind, Clipping clip, List<Block> branches) {
         super(join);
+        if ((kind == JoinKind.ADD_CLIP) != (clip != null)) {
+            throw new IllegalArgumentException("a clipped sum needs its range, and only it: join " + kind + ", range " + clip);
+        }
+        this.clip = clip;
         for (Block branch : branches) {
             addChildBlock(Intermediates.displayName(branch), branch);
         }
@@ -51,14 +70,16 @@ public class QParallel extends ParallelBlock {
      * @param original the block
      * @param join its join function
      * @param kind what the join computes
+     * @param clip the range of a clipped sum, else null
      * @param branches its branches, converted
      */
     public QParallel(
             ParallelBlock original,
             Function<List<NDList>, NDList> join,
             JoinKind kind,
+            Clipping clip,
             List<Block> branches) {
-        this(join, kind, branches);
+        this(join, kind, clip, branches);
         if (original.isInitialized()) {
             inputShapes = original.getInputShapes();
         }
@@ -138,7 +159,7 @@ public class QParallel extends ParallelBlock {
         for (Block child : children.values()) {
             branches.add(call.apply(child));
         }
-        NDList out = JoinOps.forward(tape, kind, join, site, branches, firstBranchReusable(tape, inputs, branches));
+        NDList out = JoinOps.forward(tape, kind, clip, join, site, branches, firstBranchReusable(tape, inputs, branches));
         for (NDList branch : branches) {
             Intermediates.release(tape, branch, Arrays.asList(out, inputs));
         }

@@ -1,8 +1,8 @@
 package ai.actnn.nn.container;
 
-import ai.actnn.nn.Intermediates;
-
 import ai.actnn.autograd.Tape;
+import ai.actnn.nn.Intermediates;
+import ai.actnn.nn.QBlock;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
@@ -19,7 +19,7 @@ import java.util.function.BiFunction;
  * backward needs (compressed) stays in memory. Saves the same parameter stream as a {@link
  * SequentialBlock}.
  */
-public class QSequential extends SequentialBlock {
+public class QSequential extends SequentialBlock implements QBlock {
 
     /**
      * Creates an empty sequence.

@@ -1,6 +1,6 @@
 package ai.actnn.nn.conv;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.ConvolutionOps;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -25,21 +25,25 @@ abstract class QDeconvolution extends QConvolution {
     }
 
     @Override
-    protected NDArray kernelWeight(NDArray weight, NDManager manager) {
-        return NativeOps.deconvolutionWeight(weight, geometry.groups(), true, manager);
+    ConvolutionFunction.WeightLayout weightLayout() {
+        int groups = geometry.groups();
+        return new ConvolutionFunction.WeightLayout() {
+            @Override
+            public NDArray toKernel(NDArray weight, NDManager manager) {
+                return ConvolutionOps.deconvolutionWeight(weight, groups, true, manager);
+            }
+
+            @Override
+            public NDArray toParameter(NDArray gradient, NDManager manager) {
+                return ConvolutionOps.deconvolutionWeight(gradient, groups, false, manager);
+            }
+        };
     }
 
     @Override
-    protected NDArray parameterGradient(NDArray gradient, NDManager manager) {
-        return NativeOps.deconvolutionWeight(gradient, geometry.groups(), false, manager);
-    }
-
-    @Override
-    protected NDList compute(ParameterStore ps, NDList inputs, NDArray weight, NDArray bias) {
-        NDArray x = inputs.singletonOrThrow();
-        try (NDArray kernel = kernelWeight(weight, x.getManager())) {
-            return new NDList(
-                    NativeOps.convolution(
+    protected NDArray compute(ParameterStore ps, NDArray x, NDArray weight, NDArray bias) {
+        try (NDArray kernel = weightLayout().toKernel(weight, x.getManager())) {
+            return ConvolutionOps.convolution(
                             x,
                             kernel,
                             bias,
@@ -49,7 +53,7 @@ abstract class QDeconvolution extends QConvolution {
                             true,
                             geometry.outputPadding(),
                             geometry.groups(),
-                            x.getManager()));
+                            x.getManager());
         }
     }
 
@@ -61,6 +65,6 @@ abstract class QDeconvolution extends QConvolution {
         NDArray weight = ps.getValue(original.getDirectParameters().get("weight"), device, training);
         Parameter biasParam = original.getDirectParameters().get("bias");
         NDArray bias = biasParam == null ? null : ps.getValue(biasParam, device, training);
-        return compute(ps, inputs, weight, bias);
+        return new NDList(compute(ps, x, weight, bias));
     }
 }

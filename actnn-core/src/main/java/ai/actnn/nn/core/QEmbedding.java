@@ -1,17 +1,10 @@
 package ai.actnn.nn.core;
 
-import ai.actnn.nn.QLayer;
-
-import ai.actnn.autograd.BackwardContext;
-import ai.actnn.autograd.CompressedOp;
-import ai.actnn.autograd.GradMode;
-import ai.actnn.store.SavedActivation;
 import ai.actnn.autograd.Tape;
-import ai.actnn.internal.NativeOps;
+import ai.actnn.nn.QLayer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.transformer.IdEmbedding;
 import ai.djl.training.ParameterStore;
@@ -61,53 +54,9 @@ public final class QEmbedding extends QLayer {
     }
 
     @Override
-    protected NDList forwardRecorded(
-            Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
-        NDArray indices = inputs.head();
-        Parameter table = original.getDirectParameters().get("embedding");
-        NDArray weight = ps.getValue(table, indices.getDevice(), true);
-        NDList out;
-        try (GradMode off = GradMode.disabled()) {
-            out = original.forward(ps, inputs, true, params);
-        }
-        SavedActivation saved = weight.hasGradient() ? tape.store().saveExact(indices) : null;
-        tape.record(new Op(saved, weight), inputs, out);
-        return out;
-    }
-
-    /** The recorded backward of one call. */
-    private static final class Op implements CompressedOp {
-        private final SavedActivation indices;
-        private final NDArray weight;
-
-        Op(SavedActivation indices, NDArray weight) {
-            this.indices = indices;
-            this.weight = weight;
-        }
-
-        @Override
-        public String name() {
-            return "QEmbedding";
-        }
-
-        @Override
-        public NDList backward(BackwardContext ctx, NDList gradOutputs) {
-            if (indices != null) {
-                NDArray grad = gradOutputs.singletonOrThrow();
-                long rows = weight.getShape().get(0);
-                try (NDArray idx = indices.restore(ctx.getManager());
-                        NDArray dw = NativeOps.embeddingBackward(grad, idx, rows, ctx.getManager())) {
-                    ctx.accumulateParameterGradient(weight, dw);
-                }
-            }
-            return new NDList((NDArray) null);
-        }
-
-        @Override
-        public void close() {
-            if (indices != null) {
-                indices.close();
-            }
-        }
+    protected NDList forwardRecorded(Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
+        NDArray table = ps.getValue(original.getDirectParameters().get("embedding"), inputs.head().getDevice(), true);
+        return tape.apply(
+                new EmbeddingFunction(in -> original.forward(ps, in, true, params)), inputs, new NDList(table));
     }
 }

@@ -1,9 +1,8 @@
 package ai.actnn.nn.core;
 
-import ai.actnn.nn.QLayer;
-
-import ai.actnn.policy.ActivationSite;
 import ai.actnn.autograd.Tape;
+import ai.actnn.nn.QLayer;
+import ai.actnn.policy.ActivationSite;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -39,13 +38,9 @@ public final class QGeneric extends QLayer {
                 state.add(p);
             }
         }
-        return Recomputation.forward(
-                tape,
-                "QGeneric(" + describe(original) + ")",
-                site,
-                in -> original.forward(ps, in, true, params),
-                inputs,
-                state);
+        RecomputeFunction f = new RecomputeFunction(
+                displayName(), site, in -> original.forward(ps, in, true, params), state);
+        return tape.apply(f, inputs);
     }
 
     @Override

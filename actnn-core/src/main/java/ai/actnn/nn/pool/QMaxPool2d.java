@@ -1,15 +1,8 @@
 package ai.actnn.nn.pool;
 
-import ai.actnn.nn.QLayer;
-
-import ai.actnn.autograd.BackwardContext;
-import ai.actnn.autograd.CompressedOp;
-import ai.actnn.autograd.GradMode;
 import ai.actnn.autograd.Tape;
-import ai.actnn.internal.NativeOps;
-import ai.djl.ndarray.NDArray;
+import ai.actnn.nn.QLayer;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -48,60 +41,7 @@ public final class QMaxPool2d extends QLayer {
     }
 
     @Override
-    protected NDList forwardRecorded(
-            Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        if (x.getShape().dimension() < 3) {
-            throw new IllegalArgumentException(
-                    "QMaxPool2d expects [N, C, H, W] or [C, H, W] input, got " + x.getShape());
-        }
-        Shape shape = x.getShape();
-        NDList r;
-        try (GradMode off = GradMode.disabled()) {
-            r =
-                    NativeOps.maxPool2dWithOffsets(
-                            x,
-                            geometry.kernel(),
-                            geometry.stride(),
-                            geometry.padding(),
-                            geometry.ceilMode(),
-                            x.getManager());
-        }
-        NDArray offsets = r.get(1);
-        offsets.attach(tape.getManager());
-        NDList out = new NDList(r.get(0));
-        tape.record(
-                new CompressedOp() {
-                    @Override
-                    public String name() {
-                        return "QMaxPool2d";
-                    }
-
-                    @Override
-                    public NDList backward(BackwardContext ctx, NDList gradOutputs) {
-                        if (!ctx.needsInputGradient(0)) {
-                            return new NDList((NDArray) null);
-                        }
-                        int d = shape.dimension();
-                        return new NDList(
-                                NativeOps.maxPool2dBackward(
-                                        gradOutputs.singletonOrThrow(),
-                                        offsets,
-                                        shape.get(d - 2),
-                                        shape.get(d - 1),
-                                        geometry.kernel(),
-                                        geometry.stride(),
-                                        geometry.padding(),
-                                        ctx.getManager()));
-                    }
-
-                    @Override
-                    public void close() {
-                        offsets.close();
-                    }
-                },
-                inputs,
-                out);
-        return out;
+    protected NDList forwardRecorded(Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
+        return tape.apply(new MaxPool2dFunction(geometry), inputs);
     }
 }

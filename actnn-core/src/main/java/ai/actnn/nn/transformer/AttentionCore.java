@@ -1,17 +1,14 @@
 package ai.actnn.nn.transformer;
 
-import ai.actnn.policy.ActivationSite;
 import ai.actnn.autograd.BackwardContext;
-import ai.actnn.autograd.CompressedOp;
-import ai.actnn.autograd.GradMode;
-import ai.actnn.store.SavedActivation;
+import ai.actnn.autograd.ForwardContext;
+import ai.actnn.autograd.QFunction;
 import ai.actnn.autograd.Tape;
-import ai.actnn.internal.NativeOps;
-import ai.actnn.quant.PackedMask;
-import ai.actnn.quant.QuantizerBackend;
+import ai.actnn.internal.ActivationOps;
+import ai.actnn.policy.ActivationSite;
+import ai.actnn.store.SavedMask;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 
 /**
  * The parameter-free middle of scaled dot-product attention, from the projected queries, keys
@@ -34,15 +31,11 @@ final class AttentionCore {
         final ActivationSite query = new ActivationSite("QAttention.query", ActivationSite.Kind.LINEAR, 1);
         final ActivationSite key = new ActivationSite("QAttention.key", ActivationSite.Kind.LINEAR, 1);
         final ActivationSite value = new ActivationSite("QAttention.value", ActivationSite.Kind.LINEAR, 1);
+        // Attention probabilities are the most sensitive tensor of a transformer: at 2 bits one
+        // step's gradient error is about 1.5 times the gradient. They belong to layer group 1, 8
+        // bits by default ([2, 8, 8]); they are a small part of the elements.
         final ActivationSite probabilities =
-                new ActivationSite("QAttention.softmax", ActivationSite.Kind.OTHER, 1);
-
-        Sites() {
-            // Attention probabilities are the most sensitive tensor of a transformer: at 2 bits
-            // one step's gradient error is about 1.5 times the gradient. They belong to layer
-            // group 1, 8 bits by default ([2, 8, 8]); they are a small part of the elements.
-            probabilities.setLayerGroup(1);
-        }
+                new ActivationSite("QAttention.softmax", ActivationSite.Kind.OTHER, 1, 1);
     }
 
     /** The dimensions of one call. */
@@ -79,7 +72,7 @@ final class AttentionCore {
     private AttentionCore() {}
 
     /**
-     * Computes the merged attention heads and records the op.
+     * Computes the merged attention heads on a tape.
      *
      * @param tape the step's tape
      * @param q the projected queries (B, T, E)
@@ -93,13 +86,38 @@ final class AttentionCore {
      */
     static NDArray forward(
             Tape tape, NDArray q, NDArray k, NDArray v, NDArray offsets, Dims dims, float dropoutRate, Sites sites) {
-        float scale = 1f / (float) Math.sqrt(dims.headSize);
-        QuantizerBackend backend = tape.store().backendFor(q);
-        PackedMask keep = null;
-        float keepScale = dropoutRate >= 1 ? 0f : 1f / (1f - dropoutRate);
-        NDArray probs;
-        NDArray merged;
-        try (GradMode off = GradMode.disabled()) {
+        return tape.apply(new Function(offsets, dims, dropoutRate, sites), new NDList(q, k, v)).singletonOrThrow();
+    }
+
+    /** The core as one recorded op. */
+    private static final class Function implements QFunction {
+        private final NDArray offsets;
+        private final Dims dims;
+        private final float dropoutRate;
+        private final float keepScale;
+        private final float scale;
+        private final Sites sites;
+
+        Function(NDArray offsets, Dims dims, float dropoutRate, Sites sites) {
+            this.offsets = offsets;
+            this.dims = dims;
+            this.dropoutRate = dropoutRate;
+            this.keepScale = dropoutRate >= 1 ? 0f : 1f / (1f - dropoutRate);
+            this.scale = 1f / (float) Math.sqrt(dims.headSize);
+            this.sites = sites;
+        }
+
+        @Override
+        public String name() {
+            return "QAttention.core";
+        }
+
+        @Override
+        public NDList forward(ForwardContext ctx, NDList inputs) {
+            NDArray q = inputs.get(0);
+            NDArray k = inputs.get(1);
+            NDArray v = inputs.get(2);
+            NDArray probs;
             try (NDArray qh = dims.heads(q, dims.to);
                     NDArray kh = dims.heads(k, dims.from);
                     NDArray kt = kh.transpose(0, 1, 3, 2);
@@ -112,108 +130,57 @@ final class AttentionCore {
             }
             NDArray dropped = probs;
             if (dropoutRate > 0) {
-                keep = backend.randomKeepMask(probs.getShape(), dropoutRate, tape.store().nextKey(), tape.getManager());
-                tape.store().countExternal(keep.byteSize(), probs.size());
-                dropped = backend.applyMask(probs, keep, keepScale, probs.getManager());
+                SavedMask keep = ctx.saveKeepMask(probs.getShape(), dropoutRate, probs.getDevice());
+                dropped = keep.apply(probs, keepScale, probs.getManager());
             }
-            try (NDArray vh = dims.heads(v, dims.from); NDArray o = dropped.matMul(vh)) {
+            NDArray merged;
+            try (NDArray vh = dims.heads(v, dims.from);
+                    NDArray o = dropped.matMul(vh)) {
                 merged = dims.merge(o, dims.to);
             }
             if (dropped != probs) {
                 dropped.close();
             }
-        }
-        SavedActivation sq = tape.store().save(q, sites.query);
-        SavedActivation sk = tape.store().save(k, sites.key);
-        SavedActivation sv = tape.store().save(v, sites.value);
-        SavedActivation sp = tape.store().save(probs, sites.probabilities);
-        probs.close();
-        Op op = new Op(dims, scale, backend, keep, keepScale, sq, sk, sv, sp, sites);
-        tape.record(op, new NDList(q, k, v), new NDList(merged));
-        return merged;
-    }
-
-    /** The recorded backward. */
-    private static final class Op implements CompressedOp {
-        private final Dims dims;
-        private final float scale;
-        private final QuantizerBackend backend;
-        private final PackedMask keep;
-        private final float keepScale;
-        private final SavedActivation q;
-        private final SavedActivation k;
-        private final SavedActivation v;
-        private final SavedActivation probs;
-        private final Sites sites;
-
-        Op(
-                Dims dims,
-                float scale,
-                QuantizerBackend backend,
-                PackedMask keep,
-                float keepScale,
-                SavedActivation q,
-                SavedActivation k,
-                SavedActivation v,
-                SavedActivation probs,
-                Sites sites) {
-            this.dims = dims;
-            this.scale = scale;
-            this.backend = backend;
-            this.keep = keep;
-            this.keepScale = keepScale;
-            this.q = q;
-            this.k = k;
-            this.v = v;
-            this.probs = probs;
-            this.sites = sites;
-        }
-
-        @Override
-        public String name() {
-            return "QAttention.core";
+            ctx.save(q, sites.query);
+            ctx.save(k, sites.key);
+            ctx.save(v, sites.value);
+            ctx.save(probs, sites.probabilities);
+            probs.close();
+            return new NDList(merged);
         }
 
         @Override
         public NDList backward(BackwardContext ctx, NDList gradOutputs) {
-            NDManager out = ctx.getManager();
             NDArray grad = gradOutputs.singletonOrThrow();
-            try (NDManager scratch = out.newSubManager()) {
-                NDArray dO = dims.heads(grad, dims.to);
-                dO.attach(scratch);
-                NDArray p = probs.restore(scratch);
-                NDArray pd = keep == null ? p : backend.applyMask(p, keep, keepScale, scratch);
-                NDArray vh = heads(v, dims.from, scratch);
-                // dV = Pd^T dO
-                NDArray dv = dims.merge(pd.transpose(0, 1, 3, 2).matMul(dO), dims.from);
-                // dPd = dO V^T, then through dropout and softmax (from its output), then the scale.
-                NDArray dpd = dO.matMul(vh.transpose(0, 1, 3, 2));
-                NDArray dp = keep == null ? dpd : backend.applyMask(dpd, keep, keepScale, scratch);
-                NDArray ds = NativeOps.softmaxBackward(dp, p, 3, scratch);
-                ds.muli(scale);
-                NDArray qh = heads(q, dims.to, scratch);
-                NDArray kh = heads(k, dims.from, scratch);
-                NDArray dq = dims.merge(ds.matMul(kh), dims.to);
-                NDArray dk = dims.merge(ds.transpose(0, 1, 3, 2).matMul(qh), dims.from);
-                NDList result = new NDList(dq, dk, dv);
-                result.attach(out);
-                return result;
-            }
+            NDArray dO = dims.heads(grad, dims.to);
+            // Every temporary below derives from dO or a restored array: all in the scratch
+            // manager, freed right after this backward.
+            dO.attach(ctx.getManager());
+            NDArray p = ctx.restore(3);
+            NDArray pd = dropoutRate > 0 ? ctx.applyMask(0, p, keepScale) : p;
+            NDArray vh = heads(ctx, 2, dims.from);
+            // dV = Pd^T dO
+            NDArray dv = dims.merge(pd.transpose(0, 1, 3, 2).matMul(dO), dims.from);
+            // dPd = dO V^T, then through dropout and softmax (from its output), then the scale.
+            NDArray dpd = dO.matMul(vh.transpose(0, 1, 3, 2));
+            NDArray dp = dropoutRate > 0 ? ctx.applyMask(0, dpd, keepScale) : dpd;
+            NDArray ds = ActivationOps.softmaxBackward(dp, p, 3, ctx.getManager());
+            ds.muli(scale);
+            NDArray qh = heads(ctx, 0, dims.to);
+            NDArray kh = heads(ctx, 1, dims.from);
+            NDArray dq = dims.merge(ds.matMul(kh), dims.to);
+            NDArray dk = dims.merge(ds.transpose(0, 1, 3, 2).matMul(qh), dims.from);
+            return new NDList(
+                    ctx.needsInputGradient(0) ? dq : null,
+                    ctx.needsInputGradient(1) ? dk : null,
+                    ctx.needsInputGradient(2) ? dv : null);
         }
 
-        private NDArray heads(SavedActivation saved, long length, NDManager scratch) {
-            NDArray x = saved.restore(scratch);
-            return dims.heads(x, length);
-        }
-
-        @Override
-        public void close() {
-            q.close();
-            k.close();
-            v.close();
-            probs.close();
-            if (keep != null) {
-                keep.close();
+        private NDArray heads(BackwardContext ctx, int activation, long length) {
+            try (NDArray x = ctx.restore(activation)) {
+                NDArray h = dims.heads(x, length);
+                h.attach(ctx.getManager());
+                return h;
             }
         }
     }

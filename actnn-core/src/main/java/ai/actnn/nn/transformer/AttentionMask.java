@@ -1,6 +1,6 @@
 package ai.actnn.nn.transformer;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.Autograd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -39,7 +39,7 @@ final class AttentionMask {
                     throw unsupported(shape, scores);
                 }
             }
-            if (NativeOps.requiresGrad(mask)[0]) {
+            if (Autograd.requiresGrad(mask)[0]) {
                 throw new IllegalArgumentException(
                         "attention score offsets that require a gradient are not supported: ActNN"
                                 + " treats the mask as a constant (detach it, or leave the attention"

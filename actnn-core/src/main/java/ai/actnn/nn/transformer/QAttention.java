@@ -1,11 +1,10 @@
 package ai.actnn.nn.transformer;
 
+import ai.actnn.autograd.Tape;
+import ai.actnn.internal.BlockIntrospection;
 import ai.actnn.nn.Intermediates;
 import ai.actnn.nn.QLayer;
 import ai.actnn.nn.core.QLinear;
-
-import ai.actnn.internal.BlockIntrospection;
-import ai.actnn.autograd.Tape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;

@@ -1,17 +1,17 @@
 package ai.actnn.nn.transformer;
 
+import ai.actnn.autograd.GradMode;
+import ai.actnn.autograd.Tape;
+import ai.actnn.internal.BlockIntrospection;
+import ai.actnn.nn.AddFunction;
 import ai.actnn.nn.Intermediates;
 import ai.actnn.nn.QLayer;
-import ai.actnn.nn.RecordedOps;
+import ai.actnn.nn.SelectFunction;
 import ai.actnn.nn.activation.QTanh;
 import ai.actnn.nn.core.QEmbedding;
 import ai.actnn.nn.core.QLinear;
 import ai.actnn.nn.norm.QBatchNorm;
 import ai.actnn.nn.norm.QDropout;
-
-import ai.actnn.internal.BlockIntrospection;
-import ai.actnn.autograd.GradMode;
-import ai.actnn.autograd.Tape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -89,7 +89,7 @@ public final class QBertBlock extends QLayer {
         NDList types = typeEmbedding.forward(ps, new NDList(typeIds), true, params);
         NDArray positions = ps.getValue(positionEmbedding, tokenIds.getDevice(), true);
         NDList sum =
-                new NDList(RecordedOps.add(tape, tokens.singletonOrThrow(), types.singletonOrThrow(), positions));
+                new NDList(AddFunction.add(tape, tokens.singletonOrThrow(), types.singletonOrThrow(), positions));
         release(tape, tokens, sum, inputs);
         release(tape, types, sum, inputs);
         NDList normalized = embeddingNorm.forward(ps, sum, true, params);
@@ -103,7 +103,7 @@ public final class QBertBlock extends QLayer {
                 last = out;
             }
         }
-        NDArray first = RecordedOps.selectSqueezed(tape, last.head(), ":,1,:");
+        NDArray first = SelectFunction.selectSqueezed(tape, last.head(), ":,1,:");
         NDList pooled = pooling.forward(ps, new NDList(first), true, params);
         release(tape, new NDList(first), pooled, inputs);
         NDList activated = poolingActivation.forward(ps, pooled, true, params);

@@ -1,13 +1,12 @@
 package ai.actnn.nn.transformer;
 
+import ai.actnn.autograd.Tape;
+import ai.actnn.internal.BlockIntrospection;
+import ai.actnn.nn.AddFunction;
 import ai.actnn.nn.Intermediates;
 import ai.actnn.nn.QLayer;
-import ai.actnn.nn.RecordedOps;
 import ai.actnn.nn.norm.QBatchNorm;
 import ai.actnn.nn.norm.QDropout;
-
-import ai.actnn.internal.BlockIntrospection;
-import ai.actnn.autograd.Tape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
@@ -86,11 +85,11 @@ public final class QTransformerEncoderBlock extends QLayer {
         NDArray x = inputs.head();
         NDList a = attention.forward(ps, inputs, true, params);
         NDList ad = next(tape, a, attentionDropout.forward(ps, a, true, params), inputs);
-        NDList r1 = next(tape, ad, new NDList(RecordedOps.add(tape, ad.singletonOrThrow(), x)), inputs);
+        NDList r1 = next(tape, ad, new NDList(AddFunction.add(tape, ad.singletonOrThrow(), x)), inputs);
         NDList n1 = next(tape, r1, attentionNorm.forward(ps, r1, true, params), inputs);
         NDList f = next(tape, n1, feedForward.forward(ps, n1, true, params), inputs);
         NDList fd = next(tape, f, feedForwardDropout.forward(ps, f, true, params), inputs);
-        NDList r2 = next(tape, fd, new NDList(RecordedOps.add(tape, fd.singletonOrThrow(), x)), inputs);
+        NDList r2 = next(tape, fd, new NDList(AddFunction.add(tape, fd.singletonOrThrow(), x)), inputs);
         return next(tape, r2, outputNorm.forward(ps, r2, true, params), inputs);
     }
 

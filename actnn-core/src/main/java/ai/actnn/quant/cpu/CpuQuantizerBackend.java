@@ -1,13 +1,15 @@
 package ai.actnn.quant.cpu;
 
 import ai.actnn.config.ActNNConfig;
-import ai.actnn.quant.CodeKernels;
+import ai.actnn.quant.Backend;
+import ai.actnn.quant.CodeCodec;
 import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.MaskCodec;
 import ai.actnn.quant.MetadataType;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.QuantizerBackend;
+import ai.actnn.quant.Quantizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -15,6 +17,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.nio.ByteBuffer;
+import java.util.Optional;
 
 /**
  * The CPU quantization backend: the reference implementation of {@code docs/format.md}.
@@ -28,7 +31,7 @@ import java.nio.ByteBuffer;
  * JVM runs with {@code --add-modules jdk.incubator.vector} (about 2-4 times faster on AVX2), plain
  * Java otherwise; both give the same bytes.
  */
-public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels {
+public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec, CodeCodec {
 
     /** The system property that sets the default number of threads. */
     public static final String THREADS_PROPERTY = "actnn.cpu.threads";
@@ -76,6 +79,24 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
     @Override
     public boolean supports(Device device) {
         return device != null && Device.Type.CPU.equals(device.getDeviceType());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Quantizer quantizer() {
+        return this;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public MaskCodec masks() {
+        return this;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Optional<CodeCodec> codes() {
+        return Optional.of(this);
     }
 
     /** {@inheritDoc} */
@@ -212,27 +233,26 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
     @Override
     public PackedMask packPositive(NDArray x, NDManager manager) {
         Checks.floatTensor("tensor of packPositive", x);
-        return packMask(x, manager, true);
+        return packMask(x, manager, data -> Masks.positive(data, x.getDataType()));
     }
 
     /** {@inheritDoc} */
     @Override
-    public PackedMask packNonZero(NDArray m, NDManager manager) {
-        Checks.hostTensor("tensor of packNonZero", m);
-        // rejects unsupported types before any allocation
-        Masks.nonZero(ByteBuffer.allocate(0), m.getDataType());
-        return packMask(m, manager, false);
+    public PackedMask packInRange(NDArray x, Range range, NDManager manager) {
+        Checks.floatTensor("tensor of packInRange", x);
+        if (range == null) {
+            throw new IllegalArgumentException("range must not be null");
+        }
+        return packMask(x, manager, data -> Masks.inRange(data, x.getDataType(), range));
     }
 
-    private PackedMask packMask(NDArray x, NDManager manager, boolean positive) {
+    private PackedMask packMask(
+            NDArray x, NDManager manager, java.util.function.Function<ByteBuffer, Masks.Flags> test) {
         if (manager == null) {
             throw new IllegalArgumentException("manager must not be null");
         }
         try (HostMemory memory = HostMemory.read(x)) {
-            Masks.Flags flags = positive
-                    ? Masks.positive(memory.bytes(), x.getDataType())
-                    : Masks.nonZero(memory.bytes(), x.getDataType());
-            return pack(flags, x.getShape(), manager);
+            return pack(test.apply(memory.bytes()), x.getShape(), manager);
         }
     }
 
@@ -283,17 +303,6 @@ public final class CpuQuantizerBackend implements QuantizerBackend, CodeKernels 
             return HostMemory.write(manager, grad.getShape(), type, out -> Masks.apply(
                     m.bytes(), Elements.of(g.bytes(), type), Elements.of(out, type), (int) grad.size(), scale,
                     parallel));
-        }
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray unpackMask(PackedMask mask, NDManager manager) {
-        checkMask(mask, manager);
-        Shape shape = mask.getShape();
-        try (HostMemory m = HostMemory.read(mask.getStorage())) {
-            return HostMemory.write(manager, shape, DataType.BOOLEAN,
-                    out -> Masks.unpack(m.bytes(), (int) shape.size(), out, parallel));
         }
     }
 

@@ -1,5 +1,7 @@
 package ai.actnn.quant.cpu;
 
+import ai.actnn.quant.Half;
+import ai.actnn.quant.MaskCodec;
 import ai.djl.ndarray.types.DataType;
 
 import java.nio.ByteBuffer;
@@ -59,68 +61,33 @@ final class Masks {
     }
 
     /**
-     * Returns the test {@code m != 0} over a tensor's data. Floating-point zeros of either sign
-     * are zero and NaN is not, which a test of the bits without the sign gives for every width.
+     * Returns the test "inside the range" over a FLOAT32 or FLOAT16 tensor's data (false for
+     * NaN).
      *
      * @param data the data, native order
-     * @param type any numeric or boolean type
+     * @param type FLOAT32 or FLOAT16
+     * @param range the range
      * @return the test
-     * @throws IllegalArgumentException for other types
      */
-    static Flags nonZero(ByteBuffer data, DataType type) {
-        switch (type) {
-            case BOOLEAN:
-            case UINT8:
-            case INT8:
-                return (first, length, flags) -> {
-                    data.get(first, flags, 0, length);
-                    for (int i = 0; i < length; i++) {
-                        flags[i] = (byte) (flags[i] != 0 ? 1 : 0);
-                    }
-                };
-            case FLOAT16:
-            case BFLOAT16:
-            case INT16:
-            case UINT16:
-                short shortMask = (short) (type.isFloating() ? 0x7FFF : 0xFFFF);
-                java.nio.ShortBuffer shorts = data.asShortBuffer();
-                return (first, length, flags) -> {
-                    short[] v = new short[length];
-                    shorts.get(first, v, 0, length);
-                    for (int i = 0; i < length; i++) {
-                        flags[i] = (byte) ((v[i] & shortMask) != 0 ? 1 : 0);
-                    }
-                };
-            case FLOAT32:
-            case INT32:
-            case UINT32:
-                int intMask = type.isFloating() ? 0x7FFFFFFF : -1;
-                java.nio.IntBuffer ints = data.asIntBuffer();
-                return (first, length, flags) -> {
-                    int[] v = new int[length];
-                    ints.get(first, v, 0, length);
-                    for (int i = 0; i < length; i++) {
-                        flags[i] = (byte) ((v[i] & intMask) != 0 ? 1 : 0);
-                    }
-                };
-            case FLOAT64:
-            case INT64:
-            case UINT64:
-                long longMask = type.isFloating() ? 0x7FFFFFFFFFFFFFFFL : -1L;
-                java.nio.LongBuffer longs = data.asLongBuffer();
-                return (first, length, flags) -> {
-                    long[] v = new long[length];
-                    longs.get(first, v, 0, length);
-                    for (int i = 0; i < length; i++) {
-                        flags[i] = (byte) ((v[i] & longMask) != 0 ? 1 : 0);
-                    }
-                };
-            default:
-                throw new IllegalArgumentException(
-                        "mask source has data type " + type + ", which packNonZero does not support:"
-                                + " allowed are boolean, uint8, int8, int16, uint16, int32, uint32,"
-                                + " int64, uint64, float16, bfloat16, float32, float64");
+    static Flags inRange(ByteBuffer data, DataType type, MaskCodec.Range range) {
+        if (type == DataType.FLOAT16) {
+            java.nio.ShortBuffer halves = data.asShortBuffer();
+            return (first, length, flags) -> {
+                short[] v = new short[length];
+                halves.get(first, v, 0, length);
+                for (int i = 0; i < length; i++) {
+                    flags[i] = (byte) (range.contains(Half.toFloat(v[i])) ? 1 : 0);
+                }
+            };
         }
+        java.nio.FloatBuffer floats = data.asFloatBuffer();
+        return (first, length, flags) -> {
+            float[] v = new float[length];
+            floats.get(first, v, 0, length);
+            for (int i = 0; i < length; i++) {
+                flags[i] = (byte) (range.contains(v[i]) ? 1 : 0);
+            }
+        };
     }
 
     /**
@@ -148,30 +115,6 @@ final class Masks {
                     packed[k] = (byte) acc;
                 }
                 out.put(start / 8, packed, 0, count);
-            }
-        });
-    }
-
-    /**
-     * Expands mask bytes into one byte (0 or 1) per element, the layout of a BOOLEAN tensor.
-     *
-     * @param mask the mask bytes
-     * @param numel the number of elements
-     * @param out the booleans
-     * @param parallel the threads to use
-     */
-    static void unpack(ByteBuffer mask, int numel, ByteBuffer out, Parallel parallel) {
-        int bytes = (numel + 7) / 8;
-        parallel.run(bytes, 8, (from, to) -> {
-            byte[] packed = new byte[BLOCK / 8];
-            byte[] flags = new byte[BLOCK];
-            for (int start = from * 8; start < Math.min(to * 8L, numel); start += BLOCK) {
-                int length = (int) Math.min(BLOCK, Math.min(to * 8L, numel) - start);
-                mask.get(start / 8, packed, 0, (length + 7) / 8);
-                for (int i = 0; i < length; i++) {
-                    flags[i] = (byte) ((packed[i >>> 3] >>> (i & 7)) & 1);
-                }
-                out.put(start, flags, 0, length);
             }
         });
     }

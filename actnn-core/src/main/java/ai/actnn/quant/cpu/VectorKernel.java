@@ -2,8 +2,6 @@ package ai.actnn.quant.cpu;
 
 import ai.actnn.quant.CounterRng;
 
-import java.util.Arrays;
-
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -12,6 +10,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
 
 /**
  * The group arithmetic with 256-bit vectors of the incubating Vector API ({@code --add-modules

@@ -1,11 +1,10 @@
 package ai.actnn.nn.transformer;
 
-import ai.actnn.nn.activation.DerivativeTable;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.nn.activation.DerivativeTable;
 import ai.actnn.testing.GradientHarness;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -35,7 +34,7 @@ import java.util.stream.Stream;
  * that falls with bits (layers whose saved tensors are quantized) or within the derivative
  * table's error bound (few-bit activations).
  */
-class TransformerLayerGradientTest {
+public class TransformerLayerGradientTest {
 
     /** How a layer's gradient depends on what it saves. */
     enum Kind {
@@ -93,7 +92,7 @@ class TransformerLayerGradientTest {
     }
 
     /** A BERT-style encoder: two encoder blocks, then a tanh head on every position. */
-    static Block encoderStack() {
+    public static Block encoderStack() {
         return new SequentialBlock()
                 .add(new TransformerEncoderBlock(32, 2, 64, 0f, Activation::gelu))
                 .add(new TransformerEncoderBlock(32, 2, 64, 0f, Activation::gelu))
@@ -112,7 +111,7 @@ class TransformerLayerGradientTest {
             double err = GradientHarness.worstRelativeError(got, exact);
             assertTrue(err < 1e-5, () -> c + ": " + err);
             // Recomputation changes what is kept, not the gradient.
-            h.config().setRecompute(true);
+            h.reconfigure(b -> b.optRecompute(true));
             double recomputed = GradientHarness.worstRelativeError(h.compressedGradients(x), exact);
             assertTrue(recomputed < 1e-5, () -> c + " with recomputation: " + recomputed);
         }
@@ -121,13 +120,13 @@ class TransformerLayerGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void closeAtEightBits(Case c) {
-        ActNNConfig config = GradientHarness.level("L2").setActivationCompressionBits(8);
+        ActNNConfig config = GradientHarness.level("L2").toBuilder().optActivationCompressionBits(8).build();
         try (GradientHarness h = new GradientHarness(c.block().get(), c.input(), config)) {
             NDArray x = h.manager().randomNormal(c.input());
             Map<String, NDArray> exact = h.exactGradients(x);
             double err = error(c, h.compressedGradients(x), exact);
             assertTrue(err < 0.03, c + ": relative error at 8 bits " + err);
-            config.setRecompute(true);
+            { var v = true; h.reconfigure(b -> b.optRecompute(v)); }
             double recomputed = error(c, h.compressedGradients(x), exact);
             assertTrue(recomputed < 0.03, c + ": relative error at 8 bits with recomputation " + recomputed);
         }
@@ -136,7 +135,7 @@ class TransformerLayerGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void twoBits(Case c) {
-        ActNNConfig config = GradientHarness.level("L2").setActivationCompressionBits(2);
+        ActNNConfig config = GradientHarness.level("L2").toBuilder().optActivationCompressionBits(2).build();
         try (GradientHarness h = new GradientHarness(c.block().get(), c.input(), config)) {
             NDArray x = h.manager().randomNormal(c.input());
             Map<String, NDArray> exact = h.exactGradients(x);
@@ -146,7 +145,7 @@ class TransformerLayerGradientTest {
                 double err = error(c, h.compressedGradients(x), exact);
                 assertTrue(bound < 0.2, c + ": 2-bit table error " + bound);
                 assertTrue(err < 1.15 * bound, c + ": error " + err + " above the table's " + bound);
-                config.setActivationCompressionBits(4);
+                { var v = 4; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
                 double four = error(c, h.compressedGradients(x), exact);
                 assertTrue(four < err / 2, c + ": 4-bit codes " + four + " vs 2-bit " + err);
                 return;
@@ -154,10 +153,9 @@ class TransformerLayerGradientTest {
             double[] byBits = new double[3];
             int[] bits = {2, 4, 8};
             for (int i = 0; i < bits.length; i++) {
-                config.setActivationCompressionBits(bits[i]);
+                { var v = bits[i]; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
                 double sum = 0;
                 for (int r = 0; r < 3; r++) {
-                    config.setSeed(1000 + r);
                     sum += error(c, h.compressedGradients(x), exact);
                 }
                 byBits[i] = sum / 3;
@@ -167,7 +165,7 @@ class TransformerLayerGradientTest {
             // what matters is that the error shrinks with bits and averages out.
             assertTrue(byBits[0] < 3, c + ": error at 2 bits " + byBits[0]);
             if (c.kind() == Kind.NEARLY_UNBIASED) {
-                config.setActivationCompressionBits(2);
+                { var v = 2; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
                 double mean = error(c, h.meanCompressedGradients(x, 16), exact);
                 assertTrue(mean < byBits[0] / 2.5, c + ": mean of 16 runs " + mean + " vs one run " + byBits[0]);
             }

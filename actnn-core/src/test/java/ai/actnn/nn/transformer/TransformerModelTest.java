@@ -1,13 +1,5 @@
 package ai.actnn.nn.transformer;
 
-import ai.actnn.nn.activation.QGelu;
-import ai.actnn.nn.activation.QSigmoid;
-import ai.actnn.nn.activation.QSoftmax;
-import ai.actnn.nn.activation.QSwish;
-import ai.actnn.nn.activation.QTanh;
-import ai.actnn.nn.core.QEmbedding;
-import ai.actnn.nn.core.QGeneric;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,6 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.nn.activation.QGelu;
+import ai.actnn.nn.activation.QSigmoid;
+import ai.actnn.nn.activation.QSoftmax;
+import ai.actnn.nn.activation.QSwish;
+import ai.actnn.nn.activation.QTanh;
+import ai.actnn.nn.core.QEmbedding;
+import ai.actnn.nn.core.QGeneric;
 import ai.actnn.testing.GradientHarness;
 import ai.djl.modality.nlp.DefaultVocabulary;
 import ai.djl.modality.nlp.embedding.TrainableWordEmbedding;
@@ -149,10 +148,10 @@ class TransformerModelTest {
             Map<String, NDArray> got = h.compressedGradients(in);
             assertEquals(exact.keySet(), got.keySet());
             assertTrue(GradientHarness.worstRelativeError(got, exact) < 1e-5, "L0: " + GradientHarness.worstRelativeError(got, exact));
-            config.setLevel("L2").setActivationCompressionBits(8);
+            h.reconfigure(b -> b.optLevel("L2").optActivationCompressionBits(8));
             double eight = GradientHarness.worstRelativeError(h.compressedGradients(in), exact);
             assertTrue(eight < 0.05, "8 bits: " + eight);
-            config.setRecompute(true);
+            { var v = true; h.reconfigure(b -> b.optRecompute(v)); }
             double recomputed = GradientHarness.worstRelativeError(h.compressedGradients(in), exact);
             assertTrue(recomputed < 0.05, "8 bits with recomputation: " + recomputed);
             // Every parameter got a gradient (none silently left out of the compressed backward).
@@ -208,7 +207,7 @@ class TransformerModelTest {
                 assertTrue(GradientHarness.worstRelativeError(h.compressedGradients(in), exact) < 1e-5);
                 // The table's gradient needs only the indices: exact whatever the level (the
                 // layer after it is quantized, so compare the embedding's own gradient only).
-                config.setLevel("L3");
+                { var v = "L3"; h.reconfigure(b -> b.optLevel(v)); }
                 Map<String, NDArray> got = h.compressedGradients(in);
                 String table = exact.keySet().stream().filter(k -> k.contains("embedding")).findFirst().orElseThrow();
                 if (model == idModel) {
@@ -308,11 +307,11 @@ class TransformerModelTest {
             NDArray x = h.manager().randomNormal(shape);
             h.compressedGradients(x);
             long l0 = h.compressedTrainer().getCompression().lastStep().savedBytes();
-            config.setLevel("L3");
+            { var v = "L3"; h.reconfigure(b -> b.optLevel(v)); }
             h.compressedGradients(x); // L3's first step keeps the initial 8 bits, until gradients are known
             h.compressedGradients(x);
             long l3 = h.compressedTrainer().getCompression().lastStep().savedBytes();
-            config.setRecompute(true);
+            { var v = true; h.reconfigure(b -> b.optRecompute(v)); }
             h.compressedGradients(x); // sites saved only with recomputation start at 8 bits too
             h.compressedGradients(x);
             long recomputed = h.compressedTrainer().getCompression().lastStep().savedBytes();
@@ -340,7 +339,7 @@ class TransformerModelTest {
                 Map<String, NDArray> exact = h.exactGradients(new NDList(x));
                 double l0 = GradientHarness.worstRelativeError(h.compressedGradients(new NDList(x)), exact);
                 assertTrue(l0 < 2e-3, model.get().getClass().getSimpleName() + " L0 fp16: " + l0);
-                config.setLevel("L2").setActivationCompressionBits(8);
+                h.reconfigure(b -> b.optLevel("L2").optActivationCompressionBits(8));
                 double eight = GradientHarness.worstRelativeError(h.compressedGradients(new NDList(x)), exact);
                 assertTrue(eight < 0.05, model.get().getClass().getSimpleName() + " 8 bits fp16: " + eight);
                 long saved = h.compressedTrainer().getCompression().lastStep().savedBytes();

@@ -5,25 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.actnn.internal.NativeOps;
+import ai.actnn.internal.TensorOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.Random;
-
 import org.junit.jupiter.api.Test;
+
+import java.util.Random;
 
 /**
  * The CPU backend's few-bit activation codes equal PyTorch's ({@code torch.bucketize} and the
- * shift-and-sum packing of {@link NativeOps#packCodes}) byte for byte, and their backward
- * equals {@link NativeOps#applyCodes} exactly, in fp32 and fp16.
+ * shift-and-sum packing of {@link TensorOps#packCodes}) byte for byte, and their backward
+ * equals {@link TensorOps#applyCodes} exactly, in fp32 and fp16.
  */
 class CpuCodesTest extends HostManagerTest {
 
     private static final int[] SIZES = {0, 1, 3, 4, 5, 31, 4097, 10_003};
-
-
 
     private NDArray input(int n, Random random, DataType type) {
         float[] v = new float[n];
@@ -54,7 +52,7 @@ class CpuCodesTest extends HostManagerTest {
                         NDArray ours = backend.packCodes(x, boundaries[k], scale, bits[k], manager);
                         NDArray theirs;
                         try (NDArray b = manager.create(boundaries[k])) {
-                            theirs = NativeOps.packCodes(x, b, scale, bits[k], manager);
+                            theirs = TensorOps.packCodes(x, b, scale, bits[k], manager);
                         }
                         assertEquals(DataType.UINT8, ours.getDataType(), what);
                         assertArrayEquals(theirs.toByteArray(), ours.toByteArray(), "codes, " + what);
@@ -67,7 +65,7 @@ class CpuCodesTest extends HostManagerTest {
                         NDArray dx = backend.applyCodes(grad, ours, values, bits[k], manager);
                         NDArray expected;
                         try (NDArray v = manager.create(values)) {
-                            expected = NativeOps.applyCodes(grad, theirs, v, bits[k], manager);
+                            expected = TensorOps.applyCodes(grad, theirs, v, bits[k], manager);
                         }
                         assertEquals(grad.getShape(), dx.getShape(), what);
                         assertEquals(type, dx.getDataType(), what);

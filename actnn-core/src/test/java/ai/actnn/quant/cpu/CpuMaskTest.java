@@ -2,25 +2,24 @@ package ai.actnn.quant.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.actnn.quant.MaskCodec;
 import ai.actnn.quant.PackedMask;
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.Random;
-
 import org.junit.jupiter.api.Test;
+
+import java.util.Random;
 
 /** The 1-bit masks of the CPU backend: element i is bit i mod 8 of byte i / 8. */
 class CpuMaskTest extends HostManagerTest {
 
     private static final int[] SIZES = {1, 7, 8, 9, 63, 4097, 10_000};
-
-
 
     private static byte[] referenceBits(boolean[] set) {
         byte[] b = new byte[(set.length + 7) / 8];
@@ -59,14 +58,10 @@ class CpuMaskTest extends HostManagerTest {
                 byte[] expected = referenceBits(positive);
                 for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
                     try (NDArray t = manager.create(x, new Shape(n)).toType(type, false);
-                            PackedMask mask = backend.packPositive(t, manager);
-                            NDArray unpacked = backend.unpackMask(mask, manager)) {
+                            PackedMask mask = backend.packPositive(t, manager)) {
                         assertEquals((n + 7) / 8, mask.byteSize());
                         assertArrayEquals(expected, mask.getStorage().toByteArray(), n + " " + type);
-                        assertEquals(DataType.BOOLEAN, unpacked.getDataType());
-                        assertEquals(t.getShape(), unpacked.getShape());
-                        boolean[] got = unpacked.toBooleanArray();
-                        assertArrayEquals(positive, got, n + " " + type);
+                        assertArrayEquals(positive, applied(backend, mask), n + " " + type);
                     }
                 }
             }
@@ -74,47 +69,58 @@ class CpuMaskTest extends HostManagerTest {
     }
 
     @Test
-    void packNonZeroAcceptsEveryNumericAndBooleanType() {
-        CpuQuantizerBackend backend = new CpuQuantizerBackend();
-        int n = 1003;
-        float[] x = signedValues(n, 4);
-        for (int i = 0; i < n; i += 3) {
-            x[i] = 0f;
-        }
-        boolean[] nonZero = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            nonZero[i] = x[i] != 0f; // -0 is zero, NaN is not
-        }
-        byte[] expected = referenceBits(nonZero);
-        try (NDArray f32 = manager.create(x, new Shape(17, 59))) {
-            for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT16, DataType.FLOAT64}) {
-                try (NDArray t = f32.toType(type, true); PackedMask mask = backend.packNonZero(t, manager)) {
-                    assertArrayEquals(expected, mask.getStorage().toByteArray(), type.toString());
-                    assertEquals(f32.getShape(), mask.getShape());
+    void packInRangeSetsTheBitsOfElementsInsideTheRangeWithEitherEndIncludedOrNot() {
+        for (CpuQuantizerBackend backend : QuantTestSupport.variants()) {
+            for (int n : SIZES) {
+                float[] x = signedValues(n, 5 * n);
+                for (int i = 0; i < n; i += 4) {
+                    x[i] = i % 8 == 0 ? 0f : 6f; // the ends themselves
+                }
+                for (boolean low : new boolean[] {false, true}) {
+                    for (boolean high : new boolean[] {false, true}) {
+                        MaskCodec.Range range = new MaskCodec.Range(0f, 6f, low, high);
+                        boolean[] inside = new boolean[n];
+                        for (int i = 0; i < n; i++) {
+                            float v = x[i];
+                            inside[i] = (low ? v >= 0f : v > 0f) && (high ? v <= 6f : v < 6f);
+                        }
+                        for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
+                            try (NDArray t = manager.create(x, new Shape(n)).toType(type, false);
+                                    PackedMask mask = backend.packInRange(t, range, manager)) {
+                                boolean[] expected = inside.clone();
+                                if (type == DataType.FLOAT16) {
+                                    float[] h = t.toType(DataType.FLOAT32, false).toFloatArray();
+                                    for (int i = 0; i < n; i++) {
+                                        expected[i] = range.contains(h[i]);
+                                    }
+                                }
+                                assertArrayEquals(referenceBits(expected), mask.getStorage().toByteArray(), n + " " + type + " " + range);
+                            }
+                        }
+                    }
                 }
             }
         }
-        int[] ints = new int[n];
-        long[] longs = new long[n];
-        byte[] bytes = new byte[n];
-        boolean[] bools = new boolean[n];
-        boolean[] set = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            set[i] = i % 3 != 0 && i % 7 != 0;
-            ints[i] = set[i] ? (i % 2 == 0 ? -i : 1 << 30) : 0;
-            longs[i] = set[i] ? 1L << 40 : 0;
-            bytes[i] = (byte) (set[i] ? 0x80 : 0);
-            bools[i] = set[i];
-        }
-        byte[] expectedSet = referenceBits(set);
-        NDArray[] arrays = {
-            manager.create(ints), manager.create(longs), manager.create(bytes),
-            manager.create(bytes).toType(DataType.UINT8, false), manager.create(bools),
-        };
-        for (NDArray t : arrays) {
-            try (PackedMask mask = backend.packNonZero(t, manager)) {
-                assertArrayEquals(expectedSet, mask.getStorage().toByteArray(), t.getDataType().toString());
+    }
+
+    @Test
+    void rangesAreValidated() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MaskCodec.Range(6f, 0f, true, true));
+        assertTrue(e.getMessage().contains("[6.0, 0.0]") && e.getMessage().contains("low <= high"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new MaskCodec.Range(Float.NaN, 1f, true, true));
+        assertFalse(new MaskCodec.Range(0f, 6f, true, true).contains(Float.NaN));
+    }
+
+    /** The mask applied to ones: one flag per element. */
+    private boolean[] applied(CpuQuantizerBackend backend, PackedMask mask) {
+        try (NDArray ones = manager.ones(mask.getShape());
+                NDArray r = backend.applyMask(ones, mask, 1f, manager)) {
+            float[] v = r.toFloatArray();
+            boolean[] out = new boolean[v.length];
+            for (int i = 0; i < v.length; i++) {
+                out[i] = v[i] != 0f;
             }
+            return out;
         }
     }
 
@@ -159,14 +165,13 @@ class CpuMaskTest extends HostManagerTest {
             NDArray ints = manager.create(new int[] {1, 2, 3, 4}, new Shape(2, 2));
             assertThrows(IllegalArgumentException.class, () -> backend.applyMask(ints, mask, 1f, manager));
         }
-        NDArray strings = QuantTestSupport.fake(Device.cpu(), DataType.STRING, new Shape(3));
+        NDArray ints = manager.create(new int[] {1, 2, 3}, new Shape(3));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> backend.packNonZero(strings, manager));
-        assertTrue(e.getMessage().contains("STRING") || e.getMessage().contains("string"), e.getMessage());
-        assertTrue(e.getMessage().contains("boolean, uint8"), e.getMessage());
+                () -> backend.packInRange(ints, new MaskCodec.Range(0f, 1f, true, true), manager));
+        assertTrue(e.getMessage().contains("INT32") || e.getMessage().contains("int32"), e.getMessage());
         PackedMask closed = backend.packPositive(x, manager);
         closed.close();
-        assertThrows(IllegalArgumentException.class, () -> backend.unpackMask(closed, manager));
+        assertThrows(IllegalArgumentException.class, () -> backend.applyMask(x, closed, 1f, manager));
     }
 
     @Test
@@ -174,7 +179,7 @@ class CpuMaskTest extends HostManagerTest {
         CpuQuantizerBackend backend = new CpuQuantizerBackend();
         try (NDArray empty = manager.create(new float[0], new Shape(0, 3));
                 PackedMask mask = backend.packPositive(empty, manager);
-                NDArray u = backend.unpackMask(mask, manager)) {
+                NDArray u = backend.applyMask(empty, mask, 1f, manager)) {
             assertEquals(0, mask.byteSize());
             assertEquals(new Shape(0, 3), u.getShape());
         }

@@ -13,25 +13,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.quant.FormatReference;
 import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.MaskCodec;
 import ai.actnn.quant.MetadataType;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.QuantizerBackends;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.Arrays;
-
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
 
 /** Behaviour of the CPU backend against docs/format.md. */
 class CpuQuantizerBackendTest extends HostManagerTest {
 
     private final CpuQuantizerBackend backend = new CpuQuantizerBackend();
-
 
     // ---------------------------------------------------------------- exact bytes
 
@@ -555,16 +554,16 @@ class CpuQuantizerBackendTest extends HostManagerTest {
             PackedTensor p = backend.quantize(x, QuantizeSpec.uniform(2, 64, 0, true), results);
             NDArray y = backend.dequantize(p, results);
             var mask = backend.packPositive(x, results);
-            NDArray u = backend.unpackMask(mask, results);
+            var range = backend.packInRange(x, new MaskCodec.Range(-1f, 1f, true, false), results);
             NDArray g = backend.applyMask(x, mask, 2f, results);
             assertEquals(5, results.getManagedArrays().size());
-            for (NDArray a : new NDArray[] {p.getStorage(), y, mask.getStorage(), u, g}) {
+            for (NDArray a : new NDArray[] {p.getStorage(), y, mask.getStorage(), range.getStorage(), g}) {
                 assertTrue(a.getManager() == results);
             }
             p.close();
             y.close();
             mask.close();
-            u.close();
+            range.close();
             g.close();
             assertEquals(0, results.getManagedArrays().size());
             assertEquals(inputs, manager.getManagedArrays().size(), "no temporary array stayed behind");
@@ -590,13 +589,12 @@ class CpuQuantizerBackendTest extends HostManagerTest {
     void otherDevicesAreRefusedByName() {
         assertTrue(backend.supports(Device.cpu()));
         assertFalse(backend.supports(Device.gpu()));
-        assertTrue(QuantizerBackends.cpu() instanceof CpuQuantizerBackend);
         NDArray gpu = QuantTestSupport.fake(Device.gpu(), DataType.FLOAT32, new Shape(4, 64));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> backend.quantize(gpu, QuantizeSpec.uniform(2, 32, 0, true), manager));
         assertTrue(e.getMessage().contains("gpu(0)") && e.getMessage().contains("allowed is cpu"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> backend.analyze(gpu, 32));
-        assertThrows(IllegalArgumentException.class, () -> backend.packNonZero(gpu, manager));
+        assertThrows(IllegalArgumentException.class, () -> backend.packPositive(gpu, manager));
     }
 
     @Test

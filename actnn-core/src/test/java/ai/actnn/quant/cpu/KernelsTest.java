@@ -3,11 +3,11 @@ package ai.actnn.quant.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.Arrays;
-import java.util.Random;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
 
 /** The two group kernels agree bit for bit, whatever the group's length, start and bits. */
 class KernelsTest {

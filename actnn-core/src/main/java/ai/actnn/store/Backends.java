@@ -1,6 +1,7 @@
-package ai.actnn.quant;
+package ai.actnn.store;
 
 import ai.actnn.config.BackendChoice;
+import ai.actnn.quant.Backend;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
 import ai.djl.Device;
 
@@ -17,27 +18,27 @@ import org.slf4j.LoggerFactory;
 /**
  * Chooses the backend that packs the tensors of a device. The CPU backend is built in; other
  * backends (the CUDA kernels of {@code actnn-cuda}) register themselves through {@link
- * ServiceLoader} as implementations of {@link QuantizerBackend}.
+ * ServiceLoader} as implementations of {@link Backend}.
  *
  * <p>With {@link BackendChoice#AUTO}, a device's own backend is used when one loads; otherwise the
  * CPU backend packs a copy in host memory and one INFO line says why.
  */
-public final class QuantizerBackends {
+final class Backends {
 
-    private static final Logger logger = LoggerFactory.getLogger(QuantizerBackends.class);
+    private static final Logger logger = LoggerFactory.getLogger(Backends.class);
 
     private static final CpuQuantizerBackend CPU = new CpuQuantizerBackend();
-    private static volatile List<QuantizerBackend> discovered;
-    private static final Map<String, QuantizerBackend> CHOSEN = new ConcurrentHashMap<>();
+    private static volatile List<Backend> discovered;
+    private static final Map<String, Backend> CHOSEN = new ConcurrentHashMap<>();
 
-    private QuantizerBackends() {}
+    private Backends() {}
 
     /**
      * Returns the built-in CPU backend.
      *
      * @return the CPU backend
      */
-    public static QuantizerBackend cpu() {
+    public static Backend cpu() {
         return CPU;
     }
 
@@ -51,18 +52,18 @@ public final class QuantizerBackends {
      * @throws IllegalStateException if {@link BackendChoice#CUDA} is forced and no CUDA backend
      *     loads
      */
-    public static QuantizerBackend forDevice(Device device, BackendChoice choice) {
+    public static Backend forDevice(Device device, BackendChoice choice) {
         String cacheKey = device + "/" + choice;
-        QuantizerBackend known = CHOSEN.get(cacheKey);
+        Backend known = CHOSEN.get(cacheKey);
         if (known != null) {
             return known;
         }
-        QuantizerBackend chosen = choose(device, choice);
+        Backend chosen = choose(device, choice);
         CHOSEN.put(cacheKey, chosen);
         return chosen;
     }
 
-    private static QuantizerBackend choose(Device device, BackendChoice choice) {
+    private static Backend choose(Device device, BackendChoice choice) {
         if (Device.Type.CPU.equals(device.getDeviceType())) {
             if (choice == BackendChoice.CUDA) {
                 throw new IllegalStateException(
@@ -72,7 +73,7 @@ public final class QuantizerBackends {
             return CPU;
         }
         if (choice != BackendChoice.CPU) {
-            for (QuantizerBackend backend : discovered()) {
+            for (Backend backend : discovered()) {
                 if (backend.supports(device)) {
                     logger.info("ActNN packs activations of {} with the {} backend", device, backend.name());
                     return backend;
@@ -95,14 +96,14 @@ public final class QuantizerBackends {
         return new HostCopyBackend(CPU, device);
     }
 
-    private static List<QuantizerBackend> discovered() {
-        List<QuantizerBackend> list = discovered;
+    private static List<Backend> discovered() {
+        List<Backend> list = discovered;
         if (list == null) {
-            synchronized (QuantizerBackends.class) {
+            synchronized (Backends.class) {
                 list = discovered;
                 if (list == null) {
                     list = new ArrayList<>();
-                    for (QuantizerBackend backend : ServiceLoader.load(QuantizerBackend.class)) {
+                    for (Backend backend : ServiceLoader.load(Backend.class)) {
                         list.add(backend);
                     }
                     list = Collections.unmodifiableList(list);

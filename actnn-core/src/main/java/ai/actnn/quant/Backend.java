@@ -1,0 +1,52 @@
+package ai.actnn.quant;
+
+import ai.djl.Device;
+
+import java.util.Optional;
+
+/**
+ * The codecs of one kind of device: how activations, masks and (optionally) few-bit codes are
+ * packed there. Backends of other modules (CUDA) are found with {@link java.util.ServiceLoader};
+ * {@link Backends} chooses one per device.
+ */
+public interface Backend {
+
+    /**
+     * Returns the backend's name for logs ("cpu", "cuda").
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * Returns whether this backend works on tensors of the device.
+     *
+     * @param device the device
+     * @return whether tensors there can be packed by this backend
+     */
+    boolean supports(Device device);
+
+    /**
+     * Returns the quantizer of activations.
+     *
+     * @return the quantizer
+     */
+    Quantizer quantizer();
+
+    /**
+     * Returns the codec of 1-bit masks.
+     *
+     * @return the mask codec
+     */
+    MaskCodec masks();
+
+    /**
+     * Returns the codec of few-bit codes, if this backend has one (the store falls back to
+     * PyTorch's own ops otherwise).
+     *
+     * @return the code codec, or empty
+     */
+    default Optional<CodeCodec> codes() {
+        return Optional.empty();
+    }
+}
