@@ -1,5 +1,6 @@
 package ai.actnn.examples.bench;
 
+import ai.actnn.examples.report.JsonLineWriter;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
@@ -11,7 +12,6 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Measures the CPU quantizer against a plain copy of the same tensor: quantize+pack and
@@ -87,31 +87,12 @@ public final class QuantizerBenchmark {
         }
 
         /**
-         * Returns the record as one line of JSON.
+         * Returns the measurement in its JSON form.
          *
-         * @return the JSON text
+         * @return the line
          */
-        public String toJson() {
-            Json json = new Json()
-                    .put("bench", "quantizer")
-                    .put("shape", shape.getShape())
-                    .put("dtype", dataType.toString().toLowerCase(Locale.ROOT))
-                    .put("bits", bits)
-                    .put("op", op)
-                    .put("ms_median", msMedian)
-                    .put("ms_min", msMin)
-                    .put("gb_per_s", gbPerSecond)
-                    .put("copy_gb_per_s", copyGbPerSecond)
-                    .put("ratio_to_copy", ratioToCopy());
-            if ("copy".equals(op)) {
-                json.put("copy_method", "NDArray.duplicate");
-            } else if ("memcpy".equals(op)) {
-                json.put("copy_method", "direct ByteBuffer.put into a preallocated buffer, one thread");
-            } else {
-                json.put("packed_bytes", packedBytes)
-                        .put("rounding", op.endsWith("nearest") ? "nearest" : "stochastic");
-            }
-            return json.put("kernel", kernel).put("threads", threads).toString();
+        public QuantizerLine toJson() {
+            return QuantizerLine.of(this);
         }
     }
 
@@ -248,8 +229,9 @@ public final class QuantizerBenchmark {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<Result> results = run(manager, new CpuQuantizerBackend(), DEFAULT_SHAPE,
                     new int[] {1, 2, 4, 8}, warmup, iterations);
+            JsonLineWriter out = new JsonLineWriter(System.out);
             for (Result r : results) {
-                System.out.println(r.toJson());
+                out.write(r.toJson());
             }
         }
     }

@@ -6,12 +6,12 @@ import ai.actnn.examples.bench.BenchmarkResult;
 import ai.actnn.examples.bench.BenchmarkRunner;
 import ai.actnn.examples.bench.ByteSize;
 import ai.actnn.examples.bench.ChildJvm;
+import ai.actnn.examples.bench.MaxBatchLine;
 import ai.actnn.examples.bench.MaxBatchSearch;
 import ai.actnn.examples.engine.LevelSetup;
 import ai.actnn.examples.models.ModelCatalog;
 import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.examples.report.ConsoleTable;
-import ai.actnn.examples.report.JsonLine;
 import ai.actnn.examples.report.JsonLineWriter;
 import ai.actnn.examples.report.Units;
 import ai.actnn.examples.train.ConsoleProgress;
@@ -149,7 +149,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         JsonLineWriter jsonOut = new JsonLineWriter(out);
         List<BenchmarkResult> results = new ArrayList<>();
         Map<String, Map<String, Integer>> maxBatches = new LinkedHashMap<>();
-        List<JsonLine> searches = new ArrayList<>();
+        List<MaxBatchLine> searches = new ArrayList<>();
         for (ModelSpec model : modelSpecs) {
             for (String level : levelNames) {
                 BenchmarkConfig base = new BenchmarkConfig(model, level, batchSizes.get(0), iterations, warmup, seed);
@@ -161,7 +161,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     }
                 }
                 if (findMaxBatch) {
-                    JsonLine search = findMaxBatch(base, batchSizes, results, maxBatches);
+                    MaxBatchLine search = findMaxBatch(base, batchSizes, results, maxBatches);
                     searches.add(search);
                     if (json) {
                         jsonOut.write(search);
@@ -226,7 +226,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         }
     }
 
-    private JsonLine findMaxBatch(BenchmarkConfig base, List<Integer> batchSizes, List<BenchmarkResult> results,
+    private MaxBatchLine findMaxBatch(BenchmarkConfig base, List<Integer> batchSizes, List<BenchmarkResult> results,
             Map<String, Map<String, Integer>> maxBatches) {
         Map<Integer, BenchmarkResult> known = new LinkedHashMap<>();
         for (BenchmarkResult r : results) {
@@ -244,15 +244,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             return r.totalPeakBytes();
         });
         maxBatches.computeIfAbsent(base.modelName(), m -> new LinkedHashMap<>()).put(base.level(), search.maxBatch());
-        return new JsonLine()
-                .put("model", base.modelName())
-                .put("level", base.level())
-                .put("max_batch", search.maxBatch())
-                .put("memory_budget_mb", Units.mb(memoryBudget))
-                .put("hit_limit", search.hitLimit())
-                .putArray("probe_batches", search.probes().stream().map(p -> (Object) p.batch()).toList())
-                .putArray("probe_total_peak_mb", search.probes().stream()
-                        .map(p -> (Object) (p.bytes() < 0 ? null : Units.mb(p.bytes()))).toList());
+        return MaxBatchLine.of(base.modelName(), base.level(), memoryBudget, search);
     }
 
     private void writeCharts(List<String> modelNames, List<String> levelNames, List<Integer> batchSizes,
@@ -277,20 +269,18 @@ public final class BenchmarkCommand implements Callable<Integer> {
         ConsoleTable table = new ConsoleTable("model", "level", "batch", "activation MB", "peak MB", "state MB",
                 "samples/s", "ms/step", "bits", "saved MB", "error");
         for (BenchmarkResult r : results) {
-            table.addRow(r.model(), r.level(), r.batch(), TrainCommand.mb(r.activationBytes()),
-                    TrainCommand.mb(r.peakBytes()), TrainCommand.mb(r.stateBytes()), r.samplesPerSecond(),
+            table.addRow(r.model(), r.level(), r.batch(), Units.mbOrNull(r.activationBytes()),
+                    Units.mbOrNull(r.peakBytes()), Units.mbOrNull(r.stateBytes()), r.samplesPerSecond(),
                     r.msPerStep(), Double.isNaN(r.bitsAvg()) ? null : String.format("%.2f", r.bitsAvg()),
-                    TrainCommand.mb(r.savedBytes()), r.error());
+                    Units.mbOrNull(r.savedBytes()), r.error());
         }
         return table;
     }
 
-    private static ConsoleTable searchTable(List<JsonLine> searches) {
+    private static ConsoleTable searchTable(List<MaxBatchLine> searches) {
         ConsoleTable table = new ConsoleTable("model", "level", "max batch", "budget MB", "probes");
-        for (JsonLine s : searches) {
-            Map<String, Object> f = s.fields();
-            table.addRow(f.get("model"), f.get("level"), f.get("max_batch"), f.get("memory_budget_mb"),
-                    f.get("probe_batches"));
+        for (MaxBatchLine s : searches) {
+            table.addRow(s.model(), s.level(), s.maxBatch(), s.memoryBudgetMb(), s.probeBatches());
         }
         return table;
     }

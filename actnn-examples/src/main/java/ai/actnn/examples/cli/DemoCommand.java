@@ -143,8 +143,8 @@ public final class DemoCommand implements Callable<Integer> {
                 continue;
             }
             EpochResult last = last(r);
-            table.addRow(level, TrainCommand.savedMb(last.savedBytes()), TrainCommand.mb(last.activationBytes()),
-                    TrainCommand.mb(last.peakBytes()), last.imagesPerSecond(),
+            table.addRow(level, Units.preciseMb(last.savedBytes()), Units.mbOrNull(last.activationBytes()),
+                    Units.mbOrNull(last.peakBytes()), last.imagesPerSecond(),
                     String.format("%.2f", 100 * last.testAccuracy()), "");
         }
         String reference = levels.get(0);

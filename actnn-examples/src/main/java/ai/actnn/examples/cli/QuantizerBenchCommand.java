@@ -2,6 +2,7 @@ package ai.actnn.examples.cli;
 
 import ai.actnn.examples.bench.QuantizerBenchmark;
 import ai.actnn.examples.report.ConsoleTable;
+import ai.actnn.examples.report.JsonLineWriter;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -83,7 +84,8 @@ public final class QuantizerBenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            results.forEach(r -> out.println(r.toJson()));
+            JsonLineWriter jsonOut = new JsonLineWriter(out);
+            results.forEach(r -> jsonOut.write(r.toJson()));
         } else {
             out.printf(Locale.ROOT, "shape %s (%.1f MB fp32), %s kernel, %d threads%n", tensorShape,
                     tensorShape.size() * 4 / 1e6, backend.kernel(), backend.threads());

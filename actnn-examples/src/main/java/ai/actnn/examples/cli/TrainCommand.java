@@ -5,6 +5,7 @@ import ai.actnn.examples.engine.LevelSetup;
 import ai.actnn.examples.models.ModelCatalog;
 import ai.actnn.examples.report.ConsoleTable;
 import ai.actnn.examples.report.JsonLineWriter;
+import ai.actnn.examples.report.Units;
 import ai.actnn.examples.train.ConsoleProgress;
 import ai.actnn.examples.train.EpochResult;
 import ai.actnn.examples.train.TrainingOptions;
@@ -119,20 +120,9 @@ public final class TrainCommand implements Callable<Integer> {
         for (EpochResult e : result.epochs()) {
             table.addRow(e.epoch(), String.format("%.4f", e.trainLoss()), 100 * e.trainAccuracy(),
                     String.format("%.2f", 100 * e.testAccuracy()), e.imagesPerSecond(),
-                    e.seconds(), savedMb(e.savedBytes()), mb(e.activationBytes()), mb(e.peakBytes()));
+                    e.seconds(), Units.preciseMb(e.savedBytes()), Units.mbOrNull(e.activationBytes()),
+                    Units.mbOrNull(e.peakBytes()));
         }
         return table;
-    }
-
-    /**
-     * The engine's count of what it kept, with three decimals: packed activations of small models
-     * are a fraction of a megabyte.
-     */
-    static String savedMb(long bytes) {
-        return bytes < 0 ? null : String.format("%.3f", bytes / ai.actnn.examples.report.Units.BYTES_PER_MB);
-    }
-
-    static Double mb(long bytes) {
-        return bytes < 0 ? null : ai.actnn.examples.report.Units.mb(bytes);
     }
 }
