@@ -45,6 +45,7 @@ import picocli.CommandLine.Spec;
  * of later configurations are polluted by earlier ones (see {@link #DEFAULT_FRESH_JVM}).
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "ai.actnn.examples.cli.BenchmarkCommand",
         description = {
             "Measure activation memory, peak memory and throughput of training steps on random"
                     + " inputs (images, token ids or feature sequences), one JSON object per (model, level, batch).",
@@ -85,24 +86,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " starts the search).")
     List<Integer> batches;
 
-    @Option(names = "--levels", defaultValue = "plain,L0,L3", split = ",", paramLabel = "LEVEL",
-            description = "Levels, comma-separated: plain, L0, L1, L2, L3, L4, L5, auto"
-                    + " (default: ${DEFAULT-VALUE}).")
-    List<String> levels;
+    @Mixin LevelsOption levels;
 
-    @Option(names = "--iterations", defaultValue = "10", paramLabel = "K",
-            description = "Measured steps per configuration (default: ${DEFAULT-VALUE}).")
-    int iterations;
+    @Mixin TimingOptions timing;
 
-    @Option(names = "--warmup", defaultValue = "2", paramLabel = "W",
-            description = "Unmeasured steps before them (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Mixin SeedOption seed;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--json", description = "Print one JSON object per line instead of a table.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Option(names = "--find-max-batch",
             description = "Per level, search the largest batch whose total_peak_mb fits --memory-budget.")
@@ -139,8 +129,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
     public Integer call() {
         List<String> modelNames = OptionChecks.allOneOf(spec, "--model", models, ModelCatalog.NAMES);
         List<ModelSpec> modelSpecs = sizes.specs(spec, modelNames);
-        List<String> levelNames = OptionChecks.levels(spec, "--levels", levels);
+        List<String> levelNames = levels.canonical();
         List<Integer> batchSizes = OptionChecks.positive(spec, "--batch", batches);
+        int iterations = timing.iterations();
+        int warmup = timing.warmup();
         validate();
         if (ProcessMemory.isSupported() && !freshJvm && !ProcessMemory.mallocTuned()) {
             logger.warn("{}", ProcessMemory.mallocWarning());
@@ -152,24 +144,25 @@ public final class BenchmarkCommand implements Callable<Integer> {
         List<MaxBatchLine> searches = new ArrayList<>();
         for (ModelSpec model : modelSpecs) {
             for (String level : levelNames) {
-                BenchmarkConfig base = new BenchmarkConfig(model, level, batchSizes.get(0), iterations, warmup, seed);
+                BenchmarkConfig base =
+                        new BenchmarkConfig(model, level, batchSizes.get(0), iterations, warmup, seed.value());
                 for (int b : batchSizes) {
                     BenchmarkResult r = measure(base.withBatch(b));
                     results.add(r);
-                    if (json) {
+                    if (json.enabled()) {
                         jsonOut.write(r.toJson());
                     }
                 }
                 if (findMaxBatch) {
                     MaxBatchLine search = findMaxBatch(base, batchSizes, results, maxBatches);
                     searches.add(search);
-                    if (json) {
+                    if (json.enabled()) {
                         jsonOut.write(search);
                     }
                 }
             }
         }
-        if (!json) {
+        if (!json.enabled()) {
             out.print(resultTable(results).render());
             if (!searches.isEmpty()) {
                 out.println();
@@ -189,8 +182,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        OptionChecks.positive(spec, "--iterations", iterations);
-        OptionChecks.nonNegative(spec, "--warmup", warmup);
         OptionChecks.positive(spec, "--batch-limit", batchLimit);
         if (findMaxBatch && memoryBudget == null) {
             throw OptionChecks.fail(spec, "--find-max-batch needs --memory-budget (e.g. --memory-budget 4GiB)");

