@@ -1,6 +1,7 @@
 package ai.actnn.examples.bench;
 
 import ai.actnn.examples.report.JsonLineWriter;
+import ai.actnn.examples.train.Medians;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
@@ -141,12 +142,12 @@ public final class QuantizerBenchmark {
                     results.add(result(shape, bits, "unpack_dequantize", t, bytes, packed.byteSize(), kernel, threads));
                 }
             }
-            double copyMs = median(allCopies);
+            double copyMs = Medians.of(allCopies);
             double copyGb = bytes / copyMs / 1e6;
             results.add(0, new Result(shape, DataType.FLOAT32, 0, "copy", copyMs, min(allCopies), copyGb, copyGb,
                     0, kernel, threads));
             List<Double> memcpy = memcpyMs(x, warmup, iterations);
-            double memcpyMs = median(memcpy);
+            double memcpyMs = Medians.of(memcpy);
             results.add(1, new Result(shape, DataType.FLOAT32, 0, "memcpy", memcpyMs, min(memcpy),
                     bytes / memcpyMs / 1e6, copyGb, 0, kernel, threads));
         }
@@ -180,8 +181,8 @@ public final class QuantizerBenchmark {
 
     private static Result result(
             Shape shape, int bits, String op, Timing t, long bytes, long packed, String kernel, int threads) {
-        double opMs = median(t.ops);
-        double copyMs = median(t.copies);
+        double opMs = Medians.of(t.ops);
+        double copyMs = Medians.of(t.copies);
         return new Result(shape, DataType.FLOAT32, bits, op, opMs, min(t.ops), bytes / opMs / 1e6,
                 bytes / copyMs / 1e6, packed, kernel, threads);
     }
@@ -210,12 +211,6 @@ public final class QuantizerBenchmark {
 
     private static double min(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    }
-
-    private static double median(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     /**

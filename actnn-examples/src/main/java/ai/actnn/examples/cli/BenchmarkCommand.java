@@ -212,8 +212,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             return new BenchmarkRunner(levelSetup, new ConsoleProgress()).run(config);
         } catch (RuntimeException e) {
             logger.debug("{} {} batch {} failed", config.modelName(), config.level(), config.batch(), e);
-            String message = e.getMessage() != null ? e.getMessage() : e.toString();
-            return BenchmarkResult.failed(config, message, false);
+            return BenchmarkResult.failed(config, Main.message(e), false);
         }
     }
 

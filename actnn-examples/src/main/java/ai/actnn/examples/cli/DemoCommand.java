@@ -104,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
                 results.put(level, runner.run(options, mnist, e -> { }));
             } catch (RuntimeException e) {
                 logger.debug("demo level {} failed", level, e);
-                failures.put(level, e.getMessage() != null ? e.getMessage() : e.toString());
+                failures.put(level, Main.message(e));
             }
         }
         PrintWriter stdout = spec.commandLine().getOut();

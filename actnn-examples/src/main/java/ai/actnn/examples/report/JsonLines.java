@@ -92,7 +92,9 @@ public final class JsonLines {
             throw invalid(line, "a JSON object", e);
         }
         if (node == null || !node.isObject()) {
-            String found = node == null || node.isMissingNode() ? "empty" : node.getNodeType().toString().toLowerCase(Locale.ROOT);
+            String found = node == null || node.isMissingNode()
+                    ? "empty"
+                    : node.getNodeType().toString().toLowerCase(Locale.ROOT);
             throw new IllegalArgumentException("cannot read '" + line + "' as a JSON object: it is " + found);
         }
         return node;
@@ -106,10 +108,10 @@ public final class JsonLines {
     private static ObjectMapper newMapper() {
         JsonFactory factory = new JsonFactoryBuilder().characterEscapes(new LineSeparatorEscapes()).build();
         SimpleModule numbers = new SimpleModule("actnn-json-lines")
-                .addSerializer(Double.class, new CompactDouble())
-                .addSerializer(Double.TYPE, new CompactDouble())
-                .addSerializer(Float.class, new CompactFloat())
-                .addSerializer(Float.TYPE, new CompactFloat());
+                .addSerializer(Double.class, new CompactNumber<>(Double.class))
+                .addSerializer(Double.TYPE, new CompactNumber<>(Double.class))
+                .addSerializer(Float.class, new CompactNumber<>(Float.class))
+                .addSerializer(Float.TYPE, new CompactNumber<>(Float.class));
         return JsonMapper.builder(factory)
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 // one object per line: text after it means the line is not what its writer wrote
@@ -118,56 +120,36 @@ public final class JsonLines {
                 .build();
     }
 
-    /** Whether a finite value is written as an integer: integral, and exact as a {@code long}. */
-    private static boolean integral(double value) {
-        return value == Math.rint(value) && Math.abs(value) < 1e15;
-    }
-
-    /** Doubles: integral values without a fraction, NaN and infinities as null. */
-    private static final class CompactDouble extends StdSerializer<Double> {
+    /**
+     * Doubles and floats: integral values without a fraction, NaN and infinities as null, others
+     * with the shortest digits of their own type ({@link Float#toString} for a float).
+     */
+    private static final class CompactNumber<T extends Number> extends StdSerializer<T> {
         private static final long serialVersionUID = 1L;
 
-        CompactDouble() {
-            super(Double.class);
+        CompactNumber(Class<T> type) {
+            super(type);
         }
 
         @Override
-        public void serialize(Double value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            double d = value;
+        public void serialize(T value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            double d = value.doubleValue();
             if (!Double.isFinite(d)) {
                 gen.writeNull();
-            } else if (integral(d)) {
+            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
                 gen.writeNumber((long) d);
+            } else if (value instanceof Float f) {
+                gen.writeNumber(f.floatValue());
             } else {
                 gen.writeNumber(d);
             }
         }
     }
 
-    /** Floats: as doubles, but with {@link Float#toString}'s shorter digits. */
-    private static final class CompactFloat extends StdSerializer<Float> {
-        private static final long serialVersionUID = 1L;
-
-        CompactFloat() {
-            super(Float.class);
-        }
-
-        @Override
-        public void serialize(Float value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            float f = value;
-            if (!Float.isFinite(f)) {
-                gen.writeNull();
-            } else if (integral(f)) {
-                gen.writeNumber((long) f);
-            } else {
-                gen.writeNumber(f);
-            }
-        }
-    }
-
     /**
      * Writes a {@code double} with exactly four decimals ({@code 0.3200}), NaN and infinities as
-     * null: the quantizer benchmark's timings, whose readers compare the columns digit by digit.
+     * null, as the quantizer benchmark has always written its timings and bandwidths
+     * ({@code docs/bench/results/quantizer*.jsonl}).
      */
     public static final class FourDecimals extends StdSerializer<Double> {
         private static final long serialVersionUID = 1L;

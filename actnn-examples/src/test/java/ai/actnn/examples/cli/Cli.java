@@ -1,5 +1,7 @@
 package ai.actnn.examples.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.actnn.examples.engine.EngineLevelSetup;
 import ai.actnn.examples.report.JsonLines;
 
@@ -39,6 +41,17 @@ final class Cli {
     /** Returns what was printed to standard error. */
     String err() {
         return err.toString();
+    }
+
+    /**
+     * Runs a command that prints JSON lines, asserting that it succeeds.
+     *
+     * @param args the arguments, {@code --json} among them
+     * @return the lines of standard output, each read as a JSON object
+     */
+    List<JsonNode> runJson(String... args) {
+        assertEquals(0, run(args), err());
+        return jsonLines();
     }
 
     /** Returns the lines of standard output, each read as a JSON object. */

@@ -76,9 +76,8 @@ class MainTest {
 
     @Test
     void plainBenchmarkInThisJvmPrintsOneJsonLinePerConfiguration() {
-        assertEquals(0, cli.run("benchmark", "--model", "mlp", "--batch", "8,16", "--levels", "plain",
-                "--iterations", "2", "--warmup", "1", "--json", "--no-fresh-jvm"), cli.err());
-        List<JsonNode> lines = cli.jsonLines();
+        List<JsonNode> lines = cli.runJson("benchmark", "--model", "mlp", "--batch", "8,16", "--levels", "plain",
+                "--iterations", "2", "--warmup", "1", "--json", "--no-fresh-jvm");
         assertEquals(2, lines.size(), cli.out());
         JsonNode first = lines.get(0);
         assertEquals("mlp", first.get("model").asText());
@@ -92,9 +91,8 @@ class MainTest {
 
     @Test
     void compressedLevelsReportLessActivationMemoryAndTheirBits() {
-        assertEquals(0, cli.run("benchmark", "--model", "lenet", "--batch", "64", "--levels", "plain,L3",
-                "--iterations", "3", "--warmup", "2", "--json", "--no-fresh-jvm"), cli.err());
-        List<JsonNode> lines = cli.jsonLines();
+        List<JsonNode> lines = cli.runJson("benchmark", "--model", "lenet", "--batch", "64", "--levels", "plain,L3",
+                "--iterations", "3", "--warmup", "2", "--json", "--no-fresh-jvm");
         assertEquals(2, lines.size(), cli.out());
         JsonNode plain = lines.get(0);
         JsonNode l3 = lines.get(1);

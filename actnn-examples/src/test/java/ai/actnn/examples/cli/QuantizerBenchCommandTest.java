@@ -15,10 +15,9 @@ class QuantizerBenchCommandTest {
 
     @Test
     void printsOneJsonLinePerOperation() {
-        assertEquals(0, cli.run("quantizer-bench", "--shape", "8,1024", "--bits", "2,4", "--iterations", "3",
-                "--warmup", "1", "--threads", "1", "--json"), cli.err());
+        List<JsonNode> parsed = cli.runJson("quantizer-bench", "--shape", "8,1024", "--bits", "2,4", "--iterations",
+                "3", "--warmup", "1", "--threads", "1", "--json");
         // copy, memcpy, then 2 bits: quantize, quantize nearest, dequantize; 4 bits: quantize, dequantize
-        List<JsonNode> parsed = cli.jsonLines();
         assertEquals(7, parsed.size(), cli.out());
         assertEquals("copy", parsed.get(0).get("op").asText());
         assertEquals("memcpy", parsed.get(1).get("op").asText());

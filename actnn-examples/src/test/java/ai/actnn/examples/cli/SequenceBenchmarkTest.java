@@ -29,8 +29,7 @@ class SequenceBenchmarkTest {
         List<String> args = new ArrayList<>(List.of("benchmark", "--model", model));
         args.addAll(List.of(sizes));
         args.addAll(List.of("--levels", "plain,L3", "--iterations", "3", "--warmup", "1", "--json", "--no-fresh-jvm"));
-        assertEquals(0, cli.run(args.toArray(String[]::new)), cli.err());
-        List<JsonNode> lines = cli.jsonLines();
+        List<JsonNode> lines = cli.runJson(args.toArray(String[]::new));
         assertEquals(2, lines.size(), cli.out());
         JsonNode plain = lines.get(0);
         JsonNode l3 = lines.get(1);

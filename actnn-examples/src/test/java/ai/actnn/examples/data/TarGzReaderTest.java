@@ -58,17 +58,14 @@ class TarGzReaderTest {
     void corruptHeadersNameTheArchiveAndTheProblem() throws IOException {
         byte[] badChecksum = new byte[1024];
         badChecksum[0] = 'x';
-        IOException e = assertThrows(IOException.class,
-                () -> TarGzReader.read(new ByteArrayInputStream(gzip(badChecksum)), n -> true, "junk.tgz"));
-        assertEquals("junk.tgz is not a readable .tgz archive: header checksum mismatch at entry 'x'", e.getMessage());
+        assertEquals("junk.tgz is not a readable .tgz archive: header checksum mismatch at entry 'x'",
+                unreadable(gzip(badChecksum), "junk.tgz"));
 
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         entry(tar, "package/a.txt", "", '0', bytes("hello"));
         byte[] badSize = tar.toByteArray();
         badSize[124] = 'z';
-        e = assertThrows(IOException.class,
-                () -> TarGzReader.read(new ByteArrayInputStream(gzip(badSize)), n -> true, "size.tgz"));
-        assertTrue(e.getMessage().startsWith("size.tgz is not a readable .tgz archive: "), e.getMessage());
+        unreadable(gzip(badSize), "size.tgz");
     }
 
     @Test
@@ -78,9 +75,7 @@ class TarGzReaderTest {
         tar.write(new byte[1024]);
         byte[] gzipped = gzip(tar.toByteArray());
         gzipped[gzipped.length - 6] ^= 0x5a; // in the CRC-32 of the trailer
-        IOException e = assertThrows(IOException.class,
-                () -> TarGzReader.read(new ByteArrayInputStream(gzipped), n -> true, "flipped.tgz"));
-        assertTrue(e.getMessage().startsWith("flipped.tgz is not a readable .tgz archive: "), e.getMessage());
+        unreadable(gzipped, "flipped.tgz");
     }
 
     @Test
@@ -89,15 +84,11 @@ class TarGzReaderTest {
         entry(tar, "package/big.json", "", '0', new byte[5000]);
         byte[] whole = tar.toByteArray();
         byte[] cutInData = Arrays.copyOf(whole, 512 + 2000);
-        IOException e = assertThrows(IOException.class,
-                () -> TarGzReader.read(new ByteArrayInputStream(gzip(cutInData)), n -> true, "cut.tgz"));
-        assertTrue(e.getMessage().startsWith("cut.tgz is not a readable .tgz archive: "), e.getMessage());
+        unreadable(gzip(cutInData), "cut.tgz");
 
         byte[] gzipped = gzip(whole);
         byte[] cutGzip = Arrays.copyOf(gzipped, gzipped.length / 2);
-        e = assertThrows(IOException.class,
-                () -> TarGzReader.read(new ByteArrayInputStream(cutGzip), n -> true, "cut-gzip.tgz"));
-        assertTrue(e.getMessage().startsWith("cut-gzip.tgz is not a readable .tgz archive: "), e.getMessage());
+        unreadable(cutGzip, "cut-gzip.tgz");
     }
 
     @Test
@@ -106,6 +97,14 @@ class TarGzReaderTest {
         Files.writeString(notGzip, "<html>404 Not Found</html>");
         IOException e = assertThrows(IOException.class, () -> TarGzReader.read(notGzip, n -> true));
         assertTrue(e.getMessage().startsWith(notGzip + " is not a readable .tgz archive: "), e.getMessage());
+    }
+
+    /** Asserts that reading fails with a message that names the archive, and returns the message. */
+    private static String unreadable(byte[] tgz, String name) {
+        IOException e = assertThrows(IOException.class,
+                () -> TarGzReader.read(new ByteArrayInputStream(tgz), n -> true, name));
+        assertTrue(e.getMessage().startsWith(name + " is not a readable .tgz archive: "), e.getMessage());
+        return e.getMessage();
     }
 
     private static byte[] gzip(byte[] data) throws IOException {
