@@ -1,6 +1,5 @@
 package ai.actnn.examples.bench;
 
-import ai.actnn.examples.report.JsonLineParser;
 import ai.actnn.memory.ProcessMemory;
 
 import java.io.BufferedReader;
@@ -70,7 +69,7 @@ public final class ChildJvm {
             }
             int exit = process.waitFor();
             if (json != null) {
-                return BenchmarkResult.fromJson(JsonLineParser.parse(json)).inFreshJvm();
+                return BenchmarkLine.parse(json).toResult().inFreshJvm();
             }
             return BenchmarkResult.failed(config, "child JVM exited with " + exit + " and no result", true);
         } catch (IOException e) {

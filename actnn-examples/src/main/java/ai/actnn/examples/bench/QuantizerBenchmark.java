@@ -1,5 +1,7 @@
 package ai.actnn.examples.bench;
 
+import ai.actnn.examples.report.JsonLineWriter;
+import ai.actnn.examples.train.Medians;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
@@ -11,7 +13,6 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Measures the CPU quantizer against a plain copy of the same tensor: quantize+pack and
@@ -87,31 +88,12 @@ public final class QuantizerBenchmark {
         }
 
         /**
-         * Returns the record as one line of JSON.
+         * Returns the measurement in its JSON form.
          *
-         * @return the JSON text
+         * @return the line
          */
-        public String toJson() {
-            Json json = new Json()
-                    .put("bench", "quantizer")
-                    .put("shape", shape.getShape())
-                    .put("dtype", dataType.toString().toLowerCase(Locale.ROOT))
-                    .put("bits", bits)
-                    .put("op", op)
-                    .put("ms_median", msMedian)
-                    .put("ms_min", msMin)
-                    .put("gb_per_s", gbPerSecond)
-                    .put("copy_gb_per_s", copyGbPerSecond)
-                    .put("ratio_to_copy", ratioToCopy());
-            if ("copy".equals(op)) {
-                json.put("copy_method", "NDArray.duplicate");
-            } else if ("memcpy".equals(op)) {
-                json.put("copy_method", "direct ByteBuffer.put into a preallocated buffer, one thread");
-            } else {
-                json.put("packed_bytes", packedBytes)
-                        .put("rounding", op.endsWith("nearest") ? "nearest" : "stochastic");
-            }
-            return json.put("kernel", kernel).put("threads", threads).toString();
+        public QuantizerLine toJson() {
+            return QuantizerLine.of(this);
         }
     }
 
@@ -160,12 +142,12 @@ public final class QuantizerBenchmark {
                     results.add(result(shape, bits, "unpack_dequantize", t, bytes, packed.byteSize(), kernel, threads));
                 }
             }
-            double copyMs = median(allCopies);
+            double copyMs = Medians.of(allCopies);
             double copyGb = bytes / copyMs / 1e6;
             results.add(0, new Result(shape, DataType.FLOAT32, 0, "copy", copyMs, min(allCopies), copyGb, copyGb,
                     0, kernel, threads));
             List<Double> memcpy = memcpyMs(x, warmup, iterations);
-            double memcpyMs = median(memcpy);
+            double memcpyMs = Medians.of(memcpy);
             results.add(1, new Result(shape, DataType.FLOAT32, 0, "memcpy", memcpyMs, min(memcpy),
                     bytes / memcpyMs / 1e6, copyGb, 0, kernel, threads));
         }
@@ -199,8 +181,8 @@ public final class QuantizerBenchmark {
 
     private static Result result(
             Shape shape, int bits, String op, Timing t, long bytes, long packed, String kernel, int threads) {
-        double opMs = median(t.ops);
-        double copyMs = median(t.copies);
+        double opMs = Medians.of(t.ops);
+        double copyMs = Medians.of(t.copies);
         return new Result(shape, DataType.FLOAT32, bits, op, opMs, min(t.ops), bytes / opMs / 1e6,
                 bytes / copyMs / 1e6, packed, kernel, threads);
     }
@@ -231,12 +213,6 @@ public final class QuantizerBenchmark {
         return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
 
-    private static double median(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
-
     /**
      * Prints one JSON line per operation.
      *
@@ -248,8 +224,9 @@ public final class QuantizerBenchmark {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<Result> results = run(manager, new CpuQuantizerBackend(), DEFAULT_SHAPE,
                     new int[] {1, 2, 4, 8}, warmup, iterations);
+            JsonLineWriter out = new JsonLineWriter(System.out);
             for (Result r : results) {
-                System.out.println(r.toJson());
+                out.write(r.toJson());
             }
         }
     }

@@ -6,12 +6,12 @@ import ai.actnn.examples.bench.BenchmarkResult;
 import ai.actnn.examples.bench.BenchmarkRunner;
 import ai.actnn.examples.bench.ByteSize;
 import ai.actnn.examples.bench.ChildJvm;
+import ai.actnn.examples.bench.MaxBatchLine;
 import ai.actnn.examples.bench.MaxBatchSearch;
 import ai.actnn.examples.engine.LevelSetup;
 import ai.actnn.examples.models.ModelCatalog;
 import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.examples.report.ConsoleTable;
-import ai.actnn.examples.report.JsonLine;
 import ai.actnn.examples.report.JsonLineWriter;
 import ai.actnn.examples.report.Units;
 import ai.actnn.examples.train.ConsoleProgress;
@@ -45,6 +45,7 @@ import picocli.CommandLine.Spec;
  * of later configurations are polluted by earlier ones (see {@link #DEFAULT_FRESH_JVM}).
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "ai.actnn.examples.cli.BenchmarkCommand",
         description = {
             "Measure activation memory, peak memory and throughput of training steps on random"
                     + " inputs (images, token ids or feature sequences), one JSON object per (model, level, batch).",
@@ -85,24 +86,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + " starts the search).")
     List<Integer> batches;
 
-    @Option(names = "--levels", defaultValue = "plain,L0,L3", split = ",", paramLabel = "LEVEL",
-            description = "Levels, comma-separated: plain, L0, L1, L2, L3, L4, L5, auto"
-                    + " (default: ${DEFAULT-VALUE}).")
-    List<String> levels;
+    @Mixin LevelsOption levels;
 
-    @Option(names = "--iterations", defaultValue = "10", paramLabel = "K",
-            description = "Measured steps per configuration (default: ${DEFAULT-VALUE}).")
-    int iterations;
+    @Mixin TimingOptions timing;
 
-    @Option(names = "--warmup", defaultValue = "2", paramLabel = "W",
-            description = "Unmeasured steps before them (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Mixin SeedOption seed;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--json", description = "Print one JSON object per line instead of a table.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Option(names = "--find-max-batch",
             description = "Per level, search the largest batch whose total_peak_mb fits --memory-budget.")
@@ -139,8 +129,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
     public Integer call() {
         List<String> modelNames = OptionChecks.allOneOf(spec, "--model", models, ModelCatalog.NAMES);
         List<ModelSpec> modelSpecs = sizes.specs(spec, modelNames);
-        List<String> levelNames = OptionChecks.levels(spec, "--levels", levels);
+        List<String> levelNames = levels.canonical();
         List<Integer> batchSizes = OptionChecks.positive(spec, "--batch", batches);
+        int iterations = timing.iterations();
+        int warmup = timing.warmup();
         validate();
         if (ProcessMemory.isSupported() && !freshJvm && !ProcessMemory.mallocTuned()) {
             logger.warn("{}", ProcessMemory.mallocWarning());
@@ -149,27 +141,28 @@ public final class BenchmarkCommand implements Callable<Integer> {
         JsonLineWriter jsonOut = new JsonLineWriter(out);
         List<BenchmarkResult> results = new ArrayList<>();
         Map<String, Map<String, Integer>> maxBatches = new LinkedHashMap<>();
-        List<JsonLine> searches = new ArrayList<>();
+        List<MaxBatchLine> searches = new ArrayList<>();
         for (ModelSpec model : modelSpecs) {
             for (String level : levelNames) {
-                BenchmarkConfig base = new BenchmarkConfig(model, level, batchSizes.get(0), iterations, warmup, seed);
+                BenchmarkConfig base =
+                        new BenchmarkConfig(model, level, batchSizes.get(0), iterations, warmup, seed.value());
                 for (int b : batchSizes) {
                     BenchmarkResult r = measure(base.withBatch(b));
                     results.add(r);
-                    if (json) {
+                    if (json.enabled()) {
                         jsonOut.write(r.toJson());
                     }
                 }
                 if (findMaxBatch) {
-                    JsonLine search = findMaxBatch(base, batchSizes, results, maxBatches);
+                    MaxBatchLine search = findMaxBatch(base, batchSizes, results, maxBatches);
                     searches.add(search);
-                    if (json) {
+                    if (json.enabled()) {
                         jsonOut.write(search);
                     }
                 }
             }
         }
-        if (!json) {
+        if (!json.enabled()) {
             out.print(resultTable(results).render());
             if (!searches.isEmpty()) {
                 out.println();
@@ -189,8 +182,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        OptionChecks.positive(spec, "--iterations", iterations);
-        OptionChecks.nonNegative(spec, "--warmup", warmup);
         OptionChecks.positive(spec, "--batch-limit", batchLimit);
         if (findMaxBatch && memoryBudget == null) {
             throw OptionChecks.fail(spec, "--find-max-batch needs --memory-budget (e.g. --memory-budget 4GiB)");
@@ -221,12 +212,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             return new BenchmarkRunner(levelSetup, new ConsoleProgress()).run(config);
         } catch (RuntimeException e) {
             logger.debug("{} {} batch {} failed", config.modelName(), config.level(), config.batch(), e);
-            String message = e.getMessage() != null ? e.getMessage() : e.toString();
-            return BenchmarkResult.failed(config, message, false);
+            return BenchmarkResult.failed(config, Main.message(e), false);
         }
     }
 
-    private JsonLine findMaxBatch(BenchmarkConfig base, List<Integer> batchSizes, List<BenchmarkResult> results,
+    private MaxBatchLine findMaxBatch(BenchmarkConfig base, List<Integer> batchSizes, List<BenchmarkResult> results,
             Map<String, Map<String, Integer>> maxBatches) {
         Map<Integer, BenchmarkResult> known = new LinkedHashMap<>();
         for (BenchmarkResult r : results) {
@@ -244,15 +234,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             return r.totalPeakBytes();
         });
         maxBatches.computeIfAbsent(base.modelName(), m -> new LinkedHashMap<>()).put(base.level(), search.maxBatch());
-        return new JsonLine()
-                .put("model", base.modelName())
-                .put("level", base.level())
-                .put("max_batch", search.maxBatch())
-                .put("memory_budget_mb", Units.mb(memoryBudget))
-                .put("hit_limit", search.hitLimit())
-                .putArray("probe_batches", search.probes().stream().map(p -> (Object) p.batch()).toList())
-                .putArray("probe_total_peak_mb", search.probes().stream()
-                        .map(p -> (Object) (p.bytes() < 0 ? null : Units.mb(p.bytes()))).toList());
+        return MaxBatchLine.of(base.modelName(), base.level(), memoryBudget, search);
     }
 
     private void writeCharts(List<String> modelNames, List<String> levelNames, List<Integer> batchSizes,
@@ -277,20 +259,18 @@ public final class BenchmarkCommand implements Callable<Integer> {
         ConsoleTable table = new ConsoleTable("model", "level", "batch", "activation MB", "peak MB", "state MB",
                 "samples/s", "ms/step", "bits", "saved MB", "error");
         for (BenchmarkResult r : results) {
-            table.addRow(r.model(), r.level(), r.batch(), TrainCommand.mb(r.activationBytes()),
-                    TrainCommand.mb(r.peakBytes()), TrainCommand.mb(r.stateBytes()), r.samplesPerSecond(),
+            table.addRow(r.model(), r.level(), r.batch(), Units.mbOrNull(r.activationBytes()),
+                    Units.mbOrNull(r.peakBytes()), Units.mbOrNull(r.stateBytes()), r.samplesPerSecond(),
                     r.msPerStep(), Double.isNaN(r.bitsAvg()) ? null : String.format("%.2f", r.bitsAvg()),
-                    TrainCommand.mb(r.savedBytes()), r.error());
+                    Units.mbOrNull(r.savedBytes()), r.error());
         }
         return table;
     }
 
-    private static ConsoleTable searchTable(List<JsonLine> searches) {
+    private static ConsoleTable searchTable(List<MaxBatchLine> searches) {
         ConsoleTable table = new ConsoleTable("model", "level", "max batch", "budget MB", "probes");
-        for (JsonLine s : searches) {
-            Map<String, Object> f = s.fields();
-            table.addRow(f.get("model"), f.get("level"), f.get("max_batch"), f.get("memory_budget_mb"),
-                    f.get("probe_batches"));
+        for (MaxBatchLine s : searches) {
+            table.addRow(s.model(), s.level(), s.maxBatch(), s.memoryBudgetMb(), s.probeBatches());
         }
         return table;
     }

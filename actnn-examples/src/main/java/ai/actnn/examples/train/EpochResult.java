@@ -1,8 +1,5 @@
 package ai.actnn.examples.train;
 
-import ai.actnn.examples.report.JsonLine;
-import ai.actnn.examples.report.Units;
-
 /**
  * The outcome of one epoch.
  *
@@ -32,24 +29,13 @@ public record EpochResult(
         long savedBytes) {
 
     /**
-     * Returns the epoch as a JSON object (memory in MB; unknown memory as null).
+     * Returns the epoch in its JSON form (memory in MB; unknown memory as null).
      *
      * @param model the model name
      * @param level the level
-     * @return the JSON object
+     * @return the line
      */
-    public JsonLine toJson(String model, String level) {
-        return new JsonLine()
-                .put("model", model)
-                .put("level", level)
-                .put("epoch", epoch)
-                .put("train_loss", Units.round(trainLoss, 4))
-                .put("train_accuracy", Units.round(trainAccuracy, 4))
-                .put("test_accuracy", Units.round(testAccuracy, 4))
-                .put("ips", Units.round(imagesPerSecond, 1))
-                .put("seconds", Units.round(seconds, 2))
-                .put("activation_mb", activationBytes < 0 ? null : Units.mb(activationBytes))
-                .put("peak_mb", peakBytes < 0 ? null : Units.mb(peakBytes))
-                .put("saved_mb", savedBytes < 0 ? null : Units.mb(savedBytes));
+    public EpochLine toJson(String model, String level) {
+        return EpochLine.of(model, level, this);
     }
 }

@@ -1,6 +1,7 @@
 package ai.actnn.examples.train;
 
 import java.util.Arrays;
+import java.util.Collection;
 
 /** Medians of measurements (robust to the odd slow iteration). */
 public final class Medians {
@@ -14,12 +15,24 @@ public final class Medians {
      * @return the median, or NaN for no values
      */
     public static double of(long[] values) {
-        if (values.length == 0) {
+        return ofSorted(Arrays.stream(values).asDoubleStream().sorted().toArray());
+    }
+
+    /**
+     * Returns the median (the mean of the middle two for an even count).
+     *
+     * @param values the values, not modified
+     * @return the median, or NaN for no values
+     */
+    public static double of(Collection<? extends Number> values) {
+        return ofSorted(values.stream().mapToDouble(Number::doubleValue).sorted().toArray());
+    }
+
+    private static double ofSorted(double[] sorted) {
+        int n = sorted.length;
+        if (n == 0) {
             return Double.NaN;
         }
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + (double) sorted[mid]) / 2;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -150,13 +150,13 @@ public final class TrainingRunner {
             }
         }
         progress.end();
-        double medianNanos = Medians.of(timed.stream().mapToLong(Long::longValue).toArray());
+        double medianNanos = Medians.of(timed);
         if (timed.isEmpty()) {
             medianNanos = (double) totalNanos / Math.max(1, step);
         }
         long activation = activations.isEmpty()
                 ? -1
-                : Math.round(Medians.of(activations.stream().mapToLong(Long::longValue).toArray()));
+                : Math.round(Medians.of(activations));
         if (activations.isEmpty()) {
             peak = -1;
         }

@@ -1,8 +1,6 @@
 package ai.actnn.examples.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.examples.engine.EngineLevelSetup;
@@ -10,14 +8,13 @@ import ai.actnn.examples.engine.PlainLevelSetup;
 import ai.actnn.examples.models.BertTinySpec;
 import ai.actnn.examples.models.ImageModelSpec;
 import ai.actnn.examples.models.InputSize;
-import ai.actnn.examples.report.JsonLineParser;
+import ai.actnn.examples.report.JsonLines;
 import ai.actnn.examples.train.ConsoleProgress;
 import ai.actnn.memory.ProcessMemory;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +39,7 @@ class BenchmarkRunnerTest {
             assertTrue(r.stateBytes() >= 0 && r.stateBytes() < 64_000_000, "state " + r.stateBytes());
             assertTrue(r.totalPeakBytes() >= r.peakBytes(), "total " + r.totalPeakBytes());
         }
-        BenchmarkResult back = BenchmarkResult.fromJson(JsonLineParser.parse(r.toJson().toString()));
+        BenchmarkResult back = BenchmarkLine.parse(JsonLines.write(r.toJson())).toResult();
         assertEquals(r.model(), back.model());
         assertEquals(r.batch(), back.batch());
         assertEquals(InputSize.image(28), back.size());
@@ -81,20 +78,5 @@ class BenchmarkRunnerTest {
         int main = cmd.indexOf("ai.actnn.examples.cli.Main");
         assertEquals(List.of("--model", "bert-tiny", "--seq-len", "64", "--width", "128", "--vocab", "1000",
                 "--classes", "2", "--levels", "plain", "--batch", "8"), cmd.subList(main + 2, main + 16));
-    }
-
-    @Test
-    void resultsOfSequenceModelsRoundTripThroughJson() {
-        BenchmarkResult r = new BenchmarkResult("transformer", "L3", 4, InputSize.sequence(16, 64),
-                1 << 20, 2 << 20, 3 << 20, 123.4, 32.4, 2.1, 5 << 20, true, false, null);
-        Map<String, Object> json = JsonLineParser.parse(r.toJson().toString());
-        assertNull(json.get("image_size"));
-        assertTrue(json.containsKey("image_size"));
-        assertEquals(16L, json.get("seq_len"));
-        assertEquals(5.0, ((Number) json.get("saved_mb")).doubleValue(), 1e-9);
-        assertEquals(64L, json.get("width"));
-        BenchmarkResult back = BenchmarkResult.fromJson(json);
-        assertEquals(r.size(), back.size());
-        assertEquals(r.activationBytes(), back.activationBytes());
     }
 }

@@ -3,67 +3,51 @@ package ai.actnn.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.actnn.examples.engine.EngineLevelSetup;
-import ai.actnn.examples.report.JsonLineParser;
+import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import picocli.CommandLine;
-
 class QuantizerBenchCommandTest {
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = Main.newCommandLine(new EngineLevelSetup());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
+    private final Cli cli = new Cli();
 
     @Test
     void printsOneJsonLinePerOperation() {
-        assertEquals(0, run("quantizer-bench", "--shape", "8,1024", "--bits", "2,4", "--iterations", "3",
-                "--warmup", "1", "--threads", "1", "--json"), err.toString());
-        String[] lines = out.toString().strip().split("\n");
+        List<JsonNode> parsed = cli.runJson("quantizer-bench", "--shape", "8,1024", "--bits", "2,4", "--iterations",
+                "3", "--warmup", "1", "--threads", "1", "--json");
         // copy, memcpy, then 2 bits: quantize, quantize nearest, dequantize; 4 bits: quantize, dequantize
-        assertEquals(7, lines.length, out.toString());
-        List<Map<String, Object>> parsed = java.util.Arrays.stream(lines).map(JsonLineParser::parse).toList();
-        assertEquals("copy", parsed.get(0).get("op"));
-        assertEquals("memcpy", parsed.get(1).get("op"));
-        Map<String, Object> q2 = parsed.get(2);
-        assertEquals("quantize_pack", q2.get("op"));
-        assertEquals(2L, q2.get("bits"));
-        assertEquals(List.of(8L, 1024L), q2.get("shape"));
-        assertEquals(1L, q2.get("threads"));
-        assertTrue(((Number) q2.get("packed_bytes")).longValue() < 8 * 1024 * 4 / 8, q2.toString());
-        assertEquals("unpack_dequantize", parsed.get(6).get("op"));
-        assertEquals(4L, parsed.get(6).get("bits"));
+        assertEquals(7, parsed.size(), cli.out());
+        assertEquals("copy", parsed.get(0).get("op").asText());
+        assertEquals("memcpy", parsed.get(1).get("op").asText());
+        JsonNode q2 = parsed.get(2);
+        assertEquals("quantize_pack", q2.get("op").asText());
+        assertEquals(2, q2.get("bits").asInt());
+        assertEquals("[8,1024]", q2.get("shape").toString());
+        assertEquals(1, q2.get("threads").asInt());
+        assertTrue(q2.get("packed_bytes").asLong() < 8 * 1024 * 4 / 8, q2.toString());
+        assertEquals("unpack_dequantize", parsed.get(6).get("op").asText());
+        assertEquals(4, parsed.get(6).get("bits").asInt());
     }
 
     @Test
     void printsATableByDefault() {
-        assertEquals(0, run("quantizer-bench", "--shape", "4,256", "--bits", "8", "--iterations", "1",
-                "--warmup", "0"), err.toString());
-        assertTrue(out.toString().startsWith("shape (4, 256)"), out.toString());
-        assertTrue(out.toString().contains("unpack_dequantize"), out.toString());
+        assertEquals(0, cli.run("quantizer-bench", "--shape", "4,256", "--bits", "8", "--iterations", "1",
+                "--warmup", "0"), cli.err());
+        assertTrue(cli.out().startsWith("shape (4, 256)"), cli.out());
+        assertTrue(cli.out().contains("unpack_dequantize"), cli.out());
     }
 
     @Test
     void rejectsBadValuesWithTheAllowedOnes() {
-        assertEquals(2, run("quantizer-bench", "--bits", "3"));
-        assertTrue(err.toString().contains("Invalid value for option '--bits': 3 (allowed: 1, 2, 4, 8)"), err.toString());
-        assertEquals(2, run("quantizer-bench", "--shape", "32,0"));
-        assertTrue(err.toString().contains("every dimension must be >= 1"), err.toString());
-        assertEquals(2, run("quantizer-bench", "--shape", "100000,100000"));
-        assertTrue(err.toString().contains("too many elements"), err.toString());
-        assertEquals(2, run("quantizer-bench", "--iterations", "0"));
-        assertEquals(2, run("quantizer-bench", "--threads", "0"));
+        assertEquals(2, cli.run("quantizer-bench", "--bits", "3"));
+        assertTrue(cli.err().contains("Invalid value for option '--bits': 3 (allowed: 1, 2, 4, 8)"), cli.err());
+        assertEquals(2, cli.run("quantizer-bench", "--shape", "32,0"));
+        assertTrue(cli.err().contains("every dimension must be >= 1"), cli.err());
+        assertEquals(2, cli.run("quantizer-bench", "--shape", "100000,100000"));
+        assertTrue(cli.err().contains("too many elements"), cli.err());
+        assertEquals(2, cli.run("quantizer-bench", "--iterations", "0"));
+        assertEquals(2, cli.run("quantizer-bench", "--threads", "0"));
     }
 }

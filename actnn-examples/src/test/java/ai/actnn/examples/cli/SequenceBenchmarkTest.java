@@ -1,8 +1,7 @@
 package ai.actnn.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.examples.engine.EngineLevelSetup;
@@ -10,14 +9,12 @@ import ai.actnn.examples.models.BertTinySpec;
 import ai.actnn.examples.models.ImageModelSpec;
 import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.examples.models.TransformerSpec;
-import ai.actnn.examples.report.JsonLineParser;
 import ai.actnn.memory.ProcessMemory;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,54 +23,36 @@ import picocli.CommandLine;
 /** {@code actnn benchmark} with the sequence models: options, validation and tiny in-process runs. */
 class SequenceBenchmarkTest {
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = Main.newCommandLine(new EngineLevelSetup());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
-    private List<Map<String, Object>> jsonLines() {
-        List<Map<String, Object>> lines = new ArrayList<>();
-        for (String line : out.toString().strip().split("\n")) {
-            lines.add(JsonLineParser.parse(line));
-        }
-        return lines;
-    }
+    private final Cli cli = new Cli();
 
     private void assertPlainAboveL3(String model, String... sizes) {
         List<String> args = new ArrayList<>(List.of("benchmark", "--model", model));
         args.addAll(List.of(sizes));
         args.addAll(List.of("--levels", "plain,L3", "--iterations", "3", "--warmup", "1", "--json", "--no-fresh-jvm"));
-        assertEquals(0, run(args.toArray(String[]::new)), err.toString());
-        List<Map<String, Object>> lines = jsonLines();
-        assertEquals(2, lines.size(), out.toString());
-        Map<String, Object> plain = lines.get(0);
-        Map<String, Object> l3 = lines.get(1);
-        for (Map<String, Object> line : lines) {
-            assertEquals(model, line.get("model"));
-            assertTrue(line.containsKey("image_size"), line.toString());
-            assertNull(line.get("image_size"));
-            assertTrue(((Number) line.get("ips")).doubleValue() > 0, line.toString());
+        List<JsonNode> lines = cli.runJson(args.toArray(String[]::new));
+        assertEquals(2, lines.size(), cli.out());
+        JsonNode plain = lines.get(0);
+        JsonNode l3 = lines.get(1);
+        for (JsonNode line : lines) {
+            assertEquals(model, line.get("model").asText());
+            assertTrue(line.get("image_size").isNull(), line.toString());
+            assertTrue(line.get("ips").asDouble() > 0, line.toString());
             for (String key : new String[] {"seq_len", "width", "batch", "activation_mb", "peak_mb", "state_mb",
                 "total_peak_mb", "ms_per_step", "bits_avg", "malloc_tuned", "fresh_jvm"}) {
-                assertTrue(line.containsKey(key), key + " in " + line);
+                assertTrue(line.has(key), key + " in " + line);
             }
-            assertTrue(!line.containsKey("error"), line.toString());
+            assertFalse(line.has("error"), line.toString());
         }
-        assertEquals("plain", plain.get("level"));
-        assertEquals("L3", l3.get("level"));
-        assertNull(plain.get("bits_avg"));
-        double bits = ((Number) l3.get("bits_avg")).doubleValue();
+        assertEquals("plain", plain.get("level").asText());
+        assertEquals("L3", l3.get("level").asText());
+        assertTrue(plain.get("bits_avg").isNull(), plain.toString());
+        double bits = l3.get("bits_avg").asDouble();
         assertTrue(bits > 1 && bits < 3.5, "L3 stores about 2 bits per element: " + bits);
         if (ProcessMemory.isSupported()) {
-            assertNotNull(plain.get("activation_mb"), plain.toString());
-            assertNotNull(l3.get("activation_mb"), l3.toString());
-            double plainMb = ((Number) plain.get("activation_mb")).doubleValue();
-            double l3Mb = ((Number) l3.get("activation_mb")).doubleValue();
+            assertTrue(plain.get("activation_mb").isNumber(), plain.toString());
+            assertTrue(l3.get("activation_mb").isNumber(), l3.toString());
+            double plainMb = plain.get("activation_mb").asDouble();
+            double l3Mb = l3.get("activation_mb").asDouble();
             assertTrue(l3Mb < plainMb / 2, model + " activation MB: plain " + plainMb + ", L3 " + l3Mb);
         }
     }
@@ -81,42 +60,42 @@ class SequenceBenchmarkTest {
     @Test
     void bertTinyAtPlainAndL3() {
         assertPlainAboveL3("bert-tiny", "--seq-len", "64", "--width", "128", "--batch", "16");
-        Map<String, Object> first = jsonLines().get(0);
-        assertEquals(64L, first.get("seq_len"));
-        assertEquals(128L, first.get("width"));
-        assertEquals(16L, first.get("batch"));
+        JsonNode first = cli.jsonLines().get(0);
+        assertEquals(64, first.get("seq_len").asInt());
+        assertEquals(128, first.get("width").asInt());
+        assertEquals(16, first.get("batch").asInt());
     }
 
     @Test
     void transformerAtPlainAndL3() {
         assertPlainAboveL3("transformer", "--seq-len", "64", "--width", "128", "--heads", "2", "--batch", "16");
-        assertEquals(64L, jsonLines().get(0).get("seq_len"));
+        assertEquals(64, cli.jsonLines().get(0).get("seq_len").asInt());
     }
 
     @Test
     void optionsOfOtherModelsAreRejected() {
-        assertEquals(2, run("benchmark", "--model", "mlp", "--batch", "8", "--seq-len", "64"));
-        assertTrue(err.toString().contains("Option '--seq-len' does not apply to mlp: it is used by bert-tiny, transformer"),
-                err.toString());
-        assertEquals(2, run("benchmark", "--model", "bert-tiny", "--batch", "8", "--image-size", "32"));
-        assertTrue(err.toString().contains("Option '--image-size' does not apply to bert-tiny: it is used by mlp, lenet,"),
-                err.toString());
-        assertEquals(2, run("benchmark", "--model", "bert-tiny", "--batch", "8", "--heads", "4"));
-        assertTrue(err.toString().contains("it is used by transformer"), err.toString());
-        assertEquals(2, run("benchmark", "--model", "transformer", "--batch", "8", "--vocab", "100"));
+        assertEquals(2, cli.run("benchmark", "--model", "mlp", "--batch", "8", "--seq-len", "64"));
+        assertTrue(cli.err().contains("Option '--seq-len' does not apply to mlp: it is used by bert-tiny, transformer"),
+                cli.err());
+        assertEquals(2, cli.run("benchmark", "--model", "bert-tiny", "--batch", "8", "--image-size", "32"));
+        assertTrue(cli.err().contains("Option '--image-size' does not apply to bert-tiny: it is used by mlp, lenet,"),
+                cli.err());
+        assertEquals(2, cli.run("benchmark", "--model", "bert-tiny", "--batch", "8", "--heads", "4"));
+        assertTrue(cli.err().contains("it is used by transformer"), cli.err());
+        assertEquals(2, cli.run("benchmark", "--model", "transformer", "--batch", "8", "--vocab", "100"));
     }
 
     @Test
     void invalidSequenceSizesAreUsageErrors() {
-        assertEquals(2, run("benchmark", "--model", "bert-tiny", "--batch", "8", "--width", "200"));
-        assertTrue(err.toString().contains("width 200 must be a multiple of its 3 attention heads"), err.toString());
-        assertEquals(2, run("benchmark", "--model", "transformer", "--batch", "8", "--width", "100", "--heads", "3"));
-        assertTrue(err.toString().contains("width 100 must be a multiple of the 3 attention heads"), err.toString());
-        assertEquals(2, run("benchmark", "--model", "transformer", "--batch", "8", "--seq-len", "0"));
-        assertTrue(err.toString().contains("Invalid value for option '--seq-len': 0 (must be >= 1)"), err.toString());
-        assertEquals(2, run("benchmark", "--model", "bert-tiny", "--batch", "8", "--classes", "1"));
-        assertEquals(2, run("benchmark", "--model", "gpt2", "--batch", "8"));
-        assertTrue(err.toString().contains("bert-tiny, transformer"), err.toString());
+        assertEquals(2, cli.run("benchmark", "--model", "bert-tiny", "--batch", "8", "--width", "200"));
+        assertTrue(cli.err().contains("width 200 must be a multiple of its 3 attention heads"), cli.err());
+        assertEquals(2, cli.run("benchmark", "--model", "transformer", "--batch", "8", "--width", "100", "--heads", "3"));
+        assertTrue(cli.err().contains("width 100 must be a multiple of the 3 attention heads"), cli.err());
+        assertEquals(2, cli.run("benchmark", "--model", "transformer", "--batch", "8", "--seq-len", "0"));
+        assertTrue(cli.err().contains("Invalid value for option '--seq-len': 0 (must be >= 1)"), cli.err());
+        assertEquals(2, cli.run("benchmark", "--model", "bert-tiny", "--batch", "8", "--classes", "1"));
+        assertEquals(2, cli.run("benchmark", "--model", "gpt2", "--batch", "8"));
+        assertTrue(cli.err().contains("bert-tiny, transformer"), cli.err());
     }
 
     @Test
