@@ -313,8 +313,7 @@ public final class Tape implements AutoCloseable {
             grads.add(g);
         }
         if (!any) {
-            grads.close();
-            return; // nothing downstream depends on this op
+            return; // nothing downstream depends on this op (the list holds only nulls)
         }
         for (int j = 0; j < grads.size(); j++) {
             if (grads.get(j) == null) {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link BackendChoice#AUTO}, a device's own backend is used when one loads; otherwise the
  * CPU backend packs a copy in host memory and one INFO line says why.
  */
-final class Backends {
+public final class Backends {
 
     private static final Logger logger = LoggerFactory.getLogger(Backends.class);
 

@@ -1,6 +1,7 @@
 package ai.actnn.training;
 
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.internal.TrainerPreparation;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
@@ -34,8 +35,14 @@ public class ActNNTrainer extends Trainer {
      * @param actnnConfig the compression configuration
      */
     public ActNNTrainer(Model model, TrainingConfig trainingConfig, ActNNConfig actnnConfig) {
-        super(model, trainingConfig);
+        super(prepared(model, trainingConfig), trainingConfig);
         this.compression = new CompressionState(actnnConfig);
+    }
+
+    /** Does what DJL's {@code Model.newTrainer} does before it creates a trainer. */
+    private static Model prepared(Model model, TrainingConfig trainingConfig) {
+        TrainerPreparation.prepare(model, trainingConfig);
+        return model;
     }
 
     /**

@@ -1,13 +1,15 @@
 package ai.actnn.cuda;
 
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.Backend;
 import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.MaskCodec;
 import ai.actnn.quant.MetadataType;
 import ai.actnn.quant.PackedLayout;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.QuantizerBackend;
+import ai.actnn.quant.Quantizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -47,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * <p>Constructing this class touches no CUDA code (the service loader instantiates it on every
  * machine); the driver and kernels load on the first {@link #supports} question about a GPU.
  */
-public final class CudaQuantizerBackend implements QuantizerBackend {
+public final class CudaQuantizerBackend implements Backend, Quantizer, MaskCodec {
 
     private static final Logger logger = LoggerFactory.getLogger(CudaQuantizerBackend.class);
 
@@ -86,6 +88,33 @@ public final class CudaQuantizerBackend implements QuantizerBackend {
             logger.debug("{}", CudaSupport.describe(device));
         }
         return true;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Quantizer quantizer() {
+        return this;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public MaskCodec masks() {
+        return this;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public PackedMask packInRange(NDArray x, Range range, NDManager manager) {
+        if (range == null) {
+            throw new IllegalArgumentException("range must not be null");
+        }
+        // The range test on the device (NaN compares false, so it is outside), packed by the
+        // non-zero kernel.
+        try (NDArray above = range.lowIncluded() ? x.gte(range.low()) : x.gt(range.low());
+                NDArray below = range.highIncluded() ? x.lte(range.high()) : x.lt(range.high());
+                NDArray inside = above.logicalAnd(below)) {
+            return packNonZero(inside, manager);
+        }
     }
 
     /** {@inheritDoc} */
@@ -228,8 +257,13 @@ public final class CudaQuantizerBackend implements QuantizerBackend {
         return new PackedMask(x.getShape(), mask);
     }
 
-    /** {@inheritDoc} */
-    @Override
+    /**
+     * Packs the mask {@code m != 0} of a tensor of any numeric or boolean type on the device.
+     *
+     * @param m the tensor
+     * @param manager the owner of the mask
+     * @return the mask
+     */
     public PackedMask packNonZero(NDArray m, NDManager manager) {
         Device device = CudaArrays.gpuDevice(m, "the tensor");
         DataType type = m.getDataType();
@@ -345,8 +379,13 @@ public final class CudaQuantizerBackend implements QuantizerBackend {
         return new PackedMask(shape, mask);
     }
 
-    /** {@inheritDoc} */
-    @Override
+    /**
+     * Expands a mask into one BOOLEAN element per masked element, on the device.
+     *
+     * @param mask the mask
+     * @param manager the owner of the result
+     * @return the booleans
+     */
     public NDArray unpackMask(PackedMask mask, NDManager manager) {
         Device device = CudaArrays.gpuDevice(mask.getStorage(), "the mask");
         CudaKernels kernels = CudaSupport.kernels(device);

@@ -15,15 +15,15 @@ import static org.bytedeco.cuda.global.nvrtc.nvrtcGetProgramLogSize;
 import static org.bytedeco.cuda.global.nvrtc.nvrtcGetSupportedArchs;
 import static org.bytedeco.cuda.global.nvrtc.nvrtcVersion;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 import org.bytedeco.cuda.nvrtc._nvrtcProgram;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Compiles the kernel source at run time with NVRTC ({@code org.bytedeco.cuda.global.nvrtc}), the

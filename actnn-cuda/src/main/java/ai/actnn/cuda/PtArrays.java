@@ -10,12 +10,12 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
+import org.bytedeco.javacpp.Pointer;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
-
-import org.bytedeco.javacpp.Pointer;
 
 /**
  * DJL / PyTorch interop: device addresses of tensors, contiguity, allocation on a device.

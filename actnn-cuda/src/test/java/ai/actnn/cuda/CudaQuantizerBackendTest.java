@@ -7,15 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.actnn.config.BackendChoice;
+import ai.actnn.quant.Backend;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.QuantizerBackend;
-import ai.actnn.quant.QuantizerBackends;
+import ai.actnn.store.Backends;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,10 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * The CUDA backend on a machine without a usable GPU (CI): registered with the service loader,
@@ -54,7 +54,7 @@ class CudaQuantizerBackendTest {
     @Test
     void registeredWithTheServiceLoader() {
         List<String> names = new ArrayList<>();
-        for (QuantizerBackend b : ServiceLoader.load(QuantizerBackend.class)) {
+        for (Backend b : ServiceLoader.load(Backend.class)) {
             names.add(b.getClass().getName());
         }
         assertTrue(names.contains(CudaQuantizerBackend.class.getName()), names.toString());
@@ -84,9 +84,9 @@ class CudaQuantizerBackendTest {
     @Test
     void registryFallsBackToTheCpuBackend() {
         assumeFalse(gpuUsable(), "a usable GPU is present: the registry picks the CUDA backend");
-        QuantizerBackend auto = QuantizerBackends.forDevice(Device.gpu(0), BackendChoice.AUTO);
+        Backend auto = Backends.forDevice(Device.gpu(0), BackendChoice.AUTO);
         assertTrue(auto.name().endsWith("-via-host"), auto.name());
-        assertThrows(IllegalStateException.class, () -> QuantizerBackends.forDevice(Device.gpu(0), BackendChoice.CUDA));
+        assertThrows(IllegalStateException.class, () -> Backends.forDevice(Device.gpu(0), BackendChoice.CUDA));
     }
 
     @Test

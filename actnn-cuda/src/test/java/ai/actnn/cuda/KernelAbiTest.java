@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.types.DataType;
 
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-
-import org.junit.jupiter.api.Test;
 
 /**
  * The Java launchers pass exactly the parameters the kernels declare: every {@link CudaKernels}

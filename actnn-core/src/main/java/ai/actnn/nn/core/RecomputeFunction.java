@@ -109,10 +109,11 @@ public final class RecomputeFunction implements QFunction {
             }
         });
         out.attach(manager);
+        differentiate(out, gradOutputs);
+        // After the backward: the re-run's graph may have saved the state it updated in place.
         for (int i = 0; i < state.size(); i++) {
             TensorOps.copyInto(state.get(i).getArray(), snapshots.get(i));
         }
-        differentiate(out, gradOutputs);
         NDList dx = new NDList(inputCount);
         for (int i = 0; i < inputCount; i++) {
             NDArray x = restored.get(i);

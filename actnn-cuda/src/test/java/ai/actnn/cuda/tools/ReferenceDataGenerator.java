@@ -1,11 +1,11 @@
 package ai.actnn.cuda.tools;
 
+import ai.actnn.cuda.ReferenceMasks;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.QuantizerBackend;
-import ai.actnn.quant.QuantizerBackends;
+import ai.actnn.quant.cpu.CpuQuantizerBackend;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes reference data for the standalone GPU check ({@code actnn-cuda/gpu-check.sh}) and the
  * emulated-kernel test: inputs with the bytes that the Java CPU backend ({@link
- * QuantizerBackends#cpu()}) produces for them (packed tensors, dequantized tensors, range squares,
+ * CpuQuantizerBackend}) produces for them (packed tensors, dequantized tensors, range squares,
  * ReLU and generic masks, mask backward), plus dropout and max-pool cases computed here in plain
  * Java from the contracts of {@code docs/format.md} and {@code CudaLayerKernels} (max pooling is
  * cross-checked against DJL's own {@code Pool.maxPool2d}).
@@ -53,7 +53,7 @@ public final class ReferenceDataGenerator {
 
     private static final Logger logger = LoggerFactory.getLogger(ReferenceDataGenerator.class);
 
-    private final QuantizerBackend cpu = QuantizerBackends.cpu();
+    private final CpuQuantizerBackend cpu = new CpuQuantizerBackend();
     private final Path dir;
     private final Random random = new Random(20240611L);
     private int files;
@@ -167,7 +167,7 @@ public final class ReferenceDataGenerator {
                     r.bytes("mask", mask.getStorage().toByteArray());
                     r.bytes("gradIn", dy.toByteArray());
                     r.bytes("gradOut", cpu.applyMask(dy, mask, 1f, sub).toByteArray());
-                    r.bytes("unpacked", cpu.unpackMask(mask, sub).toType(DataType.UINT8, false).toByteArray());
+                    r.bytes("unpacked", ReferenceMasks.unpack(mask));
                     write(r);
                     // dropout: keep iff r(i) >= rate; y = applyMask(x, keep, scale), as QDropout does
                     float rate = new float[] {0f, 0.1f, 0.5f, 1f}[c % 4];
@@ -177,7 +177,7 @@ public final class ReferenceDataGenerator {
                     for (int i = 0; i < size; i++) {
                         keep[i] = randomAt(key, i) >= rate;
                     }
-                    PackedMask keepMask = cpu.packNonZero(sub.create(keep, shape), sub);
+                    PackedMask keepMask = ReferenceMasks.packNonZero(sub.create(keep, shape), sub);
                     byte[] keepBytes = keepMask.getStorage().toByteArray();
                     byte[] drawn = backendKeepMask(shape, rate, key, sub);
                     if (drawn != null && !java.util.Arrays.equals(drawn, keepBytes)) {
@@ -205,7 +205,7 @@ public final class ReferenceDataGenerator {
      */
     private byte[] backendKeepMask(Shape shape, float rate, long key, NDManager m) {
         try {
-            java.lang.reflect.Method draw = QuantizerBackend.class.getMethod("randomKeepMask", Shape.class,
+            java.lang.reflect.Method draw = CpuQuantizerBackend.class.getMethod("randomKeepMask", Shape.class,
                     float.class, long.class, NDManager.class);
             try (PackedMask mask = (PackedMask) draw.invoke(cpu, shape, rate, key, m)) {
                 return mask.getStorage().toByteArray();
@@ -242,7 +242,7 @@ public final class ReferenceDataGenerator {
                 for (NDArray a : arrays) {
                     Entries e = new Entries(String.format("nonzero%03d", c++), "nonzero", a);
                     e.bytes("input", a.toByteArray());
-                    e.bytes("mask", cpu.packNonZero(a, sub).getStorage().toByteArray());
+                    e.bytes("mask", ReferenceMasks.packNonZero(a, sub).getStorage().toByteArray());
                     write(e);
                 }
             }

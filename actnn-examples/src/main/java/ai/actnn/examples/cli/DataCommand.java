@@ -6,16 +6,16 @@ import ai.actnn.examples.data.MnistSource;
 import ai.actnn.examples.report.ConsoleTable;
 import ai.actnn.examples.report.JsonLineWriter;
 
-import java.io.PrintWriter;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /** {@code actnn data}: fetches and verifies MNIST, prints where it is and what it holds. */
 @Command(name = "data", mixinStandardHelpOptions = true,

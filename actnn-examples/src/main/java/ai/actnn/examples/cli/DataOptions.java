@@ -3,9 +3,9 @@ package ai.actnn.examples.cli;
 import ai.actnn.examples.data.MnistData;
 import ai.actnn.examples.data.MnistSource;
 
-import java.nio.file.Path;
-
 import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
 
 /** Where MNIST is found: shared by the commands that train on it. */
 public final class DataOptions {

@@ -1,10 +1,10 @@
 package ai.actnn.examples.cli;
 
-import java.util.List;
-
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import java.util.List;
 
 /**
  * {@code --levels}: the levels a command compares, comma-separated. The default differs by command

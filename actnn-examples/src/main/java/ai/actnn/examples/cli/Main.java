@@ -4,15 +4,15 @@ import ai.actnn.examples.engine.EngineLevelSetup;
 import ai.actnn.examples.engine.LevelSetup;
 import ai.actnn.internal.TorchBackends;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
+
 import java.io.PrintWriter;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * The {@code actnn} command: activation-compressed training for DJL, demonstrated and measured.

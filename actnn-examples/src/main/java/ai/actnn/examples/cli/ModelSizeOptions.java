@@ -5,13 +5,13 @@ import ai.actnn.examples.models.ModelOptions;
 import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.examples.models.SizeOption;
 
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 
 /**
  * The size options of {@code actnn benchmark}'s models: image options for the image models,

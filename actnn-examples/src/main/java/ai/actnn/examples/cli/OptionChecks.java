@@ -2,11 +2,11 @@ package ai.actnn.examples.cli;
 
 import ai.actnn.examples.engine.Levels;
 
-import java.util.List;
-import java.util.Locale;
-
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Validation of option values that picocli cannot check by type; every failure is a {@link

@@ -12,16 +12,16 @@ import ai.actnn.examples.train.TrainingOptions;
 import ai.actnn.examples.train.TrainingResult;
 import ai.actnn.examples.train.TrainingRunner;
 
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
 
 /** {@code actnn train}: trains a model on MNIST at a level and reports test accuracy per epoch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,

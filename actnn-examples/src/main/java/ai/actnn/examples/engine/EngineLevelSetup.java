@@ -4,7 +4,6 @@ import ai.actnn.ActNN;
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.training.ActNNTrainer;
-import ai.actnn.training.CompressionState;
 import ai.actnn.training.StepStatistics;
 import ai.djl.Model;
 import ai.djl.nn.Block;
@@ -38,9 +37,9 @@ public final class EngineLevelSetup implements LevelSetup {
         if (Levels.isPlain(level)) {
             return plain.newTrainer(level, block, model, config);
         }
-        ActNNConfig levelConfig = ActNN.config().copy().setLevel(level);
+        ActNNConfig levelConfig = ActNN.getDefaultConfig().toBuilder().optLevel(level).build();
         model.setBlock(QModule.convert(block));
-        return new ActNNTrainer(model, config, new CompressionState(() -> levelConfig));
+        return ActNN.newTrainer(model, config, levelConfig);
     }
 
     /**

@@ -2,10 +2,9 @@ package ai.actnn.examples.memory;
 
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
-import ai.actnn.training.ActNNTrainer;
-import ai.actnn.training.CompressionState;
-import ai.actnn.training.StepStatistics;
 import ai.actnn.examples.models.TransformerModels;
+import ai.actnn.training.ActNNTrainer;
+import ai.actnn.training.StepStatistics;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -101,12 +100,12 @@ public final class ActivationMemory {
         DefaultTrainingConfig cfg =
                 new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                         .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).build());
-        ActNNConfig config = plain ? null : new ActNNConfig().setLevel(level).setRecompute(recompute);
+        ActNNConfig config = plain ? null : ActNNConfig.builder().optLevel(level).optRecompute(recompute).build();
         String label = plain ? "plain DJL" : level + (recompute ? "+recompute" : "");
         try (Model m = Model.newInstance(label)) {
             m.setBlock(plain ? model.get() : QModule.convert(model.get()));
             try (Trainer trainer =
-                    plain ? m.newTrainer(cfg) : new ActNNTrainer(m, cfg, new CompressionState(() -> config))) {
+                    plain ? m.newTrainer(cfg) : new ActNNTrainer(m, cfg, config)) {
                 trainer.initialize(inputShapes);
                 step(trainer, inputs, labels, false);
                 Result r = step(trainer, inputs, labels, true);

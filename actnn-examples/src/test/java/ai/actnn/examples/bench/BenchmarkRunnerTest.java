@@ -12,11 +12,11 @@ import ai.actnn.examples.report.JsonLines;
 import ai.actnn.examples.train.ConsoleProgress;
 import ai.actnn.memory.ProcessMemory;
 
+import org.junit.jupiter.api.Test;
+
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
-
-import org.junit.jupiter.api.Test;
 
 class BenchmarkRunnerTest {
 

@@ -6,13 +6,12 @@ import ai.actnn.examples.engine.EngineLevelSetup;
 import ai.actnn.examples.report.JsonLines;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.List;
-
-import picocli.CommandLine;
 
 /** The {@code actnn} command line with the engine's levels, its output and errors captured. */
 final class Cli {

@@ -12,13 +12,11 @@ import ai.actnn.examples.models.TransformerSpec;
 import ai.actnn.memory.ProcessMemory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
-import picocli.CommandLine;
 
 /** {@code actnn benchmark} with the sequence models: options, validation and tiny in-process runs. */
 class SequenceBenchmarkTest {

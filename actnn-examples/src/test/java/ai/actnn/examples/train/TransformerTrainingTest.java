@@ -8,11 +8,11 @@ import ai.actnn.examples.data.MnistData;
 import ai.actnn.examples.data.MnistSource;
 import ai.actnn.examples.engine.EngineLevelSetup;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
 
 /**
  * The transformer that reads MNIST digits as sequences of rows trains through the same runner as
