@@ -139,6 +139,15 @@ public final class ActNNAdapter {
         return name;
     }
 
+    /**
+     * Returns whether PyTorch may use oneDNN kernels (the test-jar listener turns them off).
+     *
+     * @return the process-wide switch
+     */
+    public static boolean isOneDnnEnabled() {
+        return ai.actnn.internal.TorchBackends.isMkldnnEnabled();
+    }
+
     private static void walk(Block block, Map<String, Integer> counts) {
         if (block instanceof QGeneric) {
             counts.merge(((QLayer) block).displayName(), 1, Integer::sum);
