@@ -1,5 +1,6 @@
 package ai.actnn.conformance;
 
+import ai.actnn.ActNN;
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.nn.QLayer;
@@ -7,7 +8,6 @@ import ai.actnn.nn.container.QParallel;
 import ai.actnn.nn.container.QSequential;
 import ai.actnn.nn.core.QGeneric;
 import ai.actnn.training.ActNNTrainer;
-import ai.actnn.training.CompressionState;
 import ai.actnn.training.StepStatistics;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -25,8 +25,7 @@ import java.util.function.Function;
 /**
  * The only class of the conformance suite that calls ActNN: converting a block, making a trainer
  * at a level, running one training step and reading what the engine kept. When the engine's API
- * changes (an immutable {@code ActNNConfig} built with a builder, {@code ActNN.newTrainer(model,
- * trainingConfig, actnnConfig)}, new packages), this is the one file to adapt.
+ * changes, this is the one file to adapt.
  */
 public final class ActNNAdapter {
 
@@ -53,8 +52,7 @@ public final class ActNNAdapter {
      * @return the trainer
      */
     public static Trainer newTrainer(Model model, TrainingConfig trainingConfig, String level, long seed) {
-        ActNNConfig config = new ActNNConfig().setLevel(level).setSeed(seed);
-        return new ActNNTrainer(model, trainingConfig, new CompressionState(() -> config));
+        return ActNN.newTrainer(model, trainingConfig, ActNNConfig.builder().optLevel(level).optSeed(seed).build());
     }
 
     /**
@@ -158,7 +156,7 @@ public final class ActNNAdapter {
                 walk(child, counts);
             }
         } else if (!block.getChildren().isEmpty()) {
-            // A composite converted in place: its own arithmetic runs as ordinary ops.
+            // A composite converted as a copy: its own arithmetic runs as ordinary ops.
             for (Block child : block.getChildren().values()) {
                 walk(child, counts);
             }

@@ -1,6 +1,7 @@
 package ai.actnn.autograd;
 
 import ai.actnn.internal.Autograd;
+import ai.actnn.internal.DjlCompatibility;
 import ai.actnn.policy.ActivationSite;
 import ai.actnn.policy.BitPolicy;
 import ai.actnn.store.ActivationStore;
@@ -72,6 +73,7 @@ public final class Tape implements AutoCloseable {
                     "An ActNN gradient collector is already open on this thread: close it before"
                             + " opening another (one collector per training step)");
         }
+        DjlCompatibility.check();
         NDManager manager = parent.newSubManager();
         manager.setName("actnn-tape");
         Tape tape = new Tape(manager, step);

@@ -1,6 +1,7 @@
 package ai.actnn.convert;
 
 import ai.actnn.internal.BlockIntrospection;
+import ai.actnn.internal.DjlCompatibility;
 import ai.actnn.nn.QBlock;
 import ai.actnn.nn.QLayer;
 import ai.actnn.nn.core.QGeneric;
@@ -54,6 +55,7 @@ public final class Converter {
             throw new IllegalArgumentException("the conversion registry must not be null");
         }
         this.registry = registry;
+        DjlCompatibility.check();
     }
 
     /**

@@ -11,9 +11,9 @@ import ai.djl.ndarray.NDManager;
 import java.util.function.UnaryOperator;
 
 /**
- * A one-input element-wise op whose input gradient follows from the output gradient and one saved
- * activation, its input or its output (tanh, sigmoid and softmax from the output; GELU and SiLU
- * exactly from the input). The saved activation is compressed at the step's level.
+ * A one-input element-wise op whose input gradient follows from the output gradient and its
+ * output (tanh, sigmoid, softmax). The output is saved compressed at the step's level; when the
+ * next layer saves the same output, the store keeps it once, so the op costs no memory of its own.
  */
 public final class ElementwiseFunction implements QFunction {
 
@@ -35,19 +35,16 @@ public final class ElementwiseFunction implements QFunction {
     private final ActivationSite site;
     private final UnaryOperator<NDArray> op;
     private final Rule rule;
-    private final boolean savesOutput;
 
-    private ElementwiseFunction(String name, ActivationSite site, UnaryOperator<NDArray> op, Rule rule, boolean savesOutput) {
+    private ElementwiseFunction(String name, ActivationSite site, UnaryOperator<NDArray> op, Rule rule) {
         this.name = name;
         this.site = site;
         this.op = op;
         this.rule = rule;
-        this.savesOutput = savesOutput;
     }
 
     /**
-     * An op whose backward reads its output (e.g. tanh: {@code dx = dy (1 - y^2)}). When the next
-     * layer saves the same output, the store keeps it once.
+     * An op whose backward reads its output (e.g. tanh: {@code dx = dy (1 - y^2)}).
      *
      * @param name the op's name
      * @param site where the output is saved
@@ -56,22 +53,9 @@ public final class ElementwiseFunction implements QFunction {
      * @return the function
      */
     public static ElementwiseFunction fromOutput(String name, ActivationSite site, UnaryOperator<NDArray> op, Rule rule) {
-        return new ElementwiseFunction(name, site, op, rule, true);
+        return new ElementwiseFunction(name, site, op, rule);
     }
 
-    /**
-     * An op whose backward reads its input; with recomputation on, its output is declared
-     * recomputable from that input, so the next layer saves nothing of its own.
-     *
-     * @param name the op's name
-     * @param site where the input is saved
-     * @param op the forward, returning a new array
-     * @param rule the backward from the input
-     * @return the function
-     */
-    public static ElementwiseFunction fromInput(String name, ActivationSite site, UnaryOperator<NDArray> op, Rule rule) {
-        return new ElementwiseFunction(name, site, op, rule, false);
-    }
 
     @Override
     public String name() {
@@ -82,14 +66,7 @@ public final class ElementwiseFunction implements QFunction {
     public NDList forward(ForwardContext ctx, NDList inputs) {
         NDArray x = inputs.singletonOrThrow();
         NDArray y = op.apply(x);
-        if (savesOutput) {
-            ctx.save(y, site);
-        } else {
-            ctx.save(x, site);
-            if (ctx.recomputes()) {
-                ctx.declareRecomputable(y, 0, op);
-            }
-        }
+        ctx.save(y, site);
         return new NDList(y);
     }
 

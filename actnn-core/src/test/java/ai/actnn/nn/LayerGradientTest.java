@@ -205,9 +205,11 @@ class LayerGradientTest {
             // Unbiased: averaging 32 independent roundings shrinks the error about sqrt(32) = 5.7
             // times; a gradient nonlinear in the activation may keep a small bias.
             { var v = 2; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
-            double mean = GradientHarness.worstRelativeError(h.meanCompressedGradients(x, 32), exact);
+            // A gradient nonlinear in the activation averages out more slowly: more runs for it.
+            int runs = c.kind() == Kind.UNBIASED ? 32 : 64;
+            double mean = GradientHarness.worstRelativeError(h.meanCompressedGradients(x, runs), exact);
             double shrink = c.kind() == Kind.UNBIASED ? 3.5 : 2.5;
-            assertTrue(mean < byBits[0] / shrink, c + ": mean of 32 runs " + mean + " vs one run " + byBits[0]);
+            assertTrue(mean < byBits[0] / shrink, c + ": mean of " + runs + " runs " + mean + " vs one run " + byBits[0]);
             assertTrue(byBits[0] > byBits[1] && byBits[1] > byBits[2], c + ": error by bits " + Arrays.toString(byBits));
         }
     }

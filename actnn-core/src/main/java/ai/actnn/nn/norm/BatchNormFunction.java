@@ -16,12 +16,19 @@ import java.util.Arrays;
 
 /**
  * Batch normalisation (any rank through its channel axis; ghost batches when a virtual batch size
- * is set) with a compressed saved input. Parameters: gamma, beta. The forward normalises the exact
- * input with PyTorch's {@code native_batch_norm} and updates the running statistics once, as DJL
- * does; it saves the compressed input and, exactly, the batch mean and inverse standard deviation
- * of each ghost batch. The backward is {@code native_batch_norm_backward} at the restored input,
- * over chunks of samples for large batches (the per-channel sums first, then the input gradient
- * chunk by chunk).
+ * is set). Parameters: gamma, beta. The forward normalises the exact input with PyTorch's {@code
+ * native_batch_norm} and updates the running statistics once, as DJL does.
+ *
+ * <p>What it saves: where the level compresses, the <em>standardised</em> input {@code x̂ = (x -
+ * mean) * invstd} (compressed) and the inverse standard deviation; otherwise the exact input with
+ * the batch mean and inverse standard deviation. Compressing the standardised input keeps every
+ * channel on the same scale: compressing the raw input would multiply its error by {@code invstd},
+ * up to {@code 1/sqrt(eps)} for a channel of nearly constant values. In the backward the restored
+ * {@code x̂} is re-centred per channel (the exact one sums to zero, so a bias before the
+ * normalisation gets no gradient), and PyTorch's batch-norm backward kernels run on it with mean =
+ * that centre, inverse standard deviation 1 and weight {@code gamma * invstd}: exactly the batch
+ * normalisation's gradient expressed in {@code x̂}. Large batches are done a chunk of samples at a
+ * time (the per-channel sums first, then the input gradient chunk by chunk).
  */
 final class BatchNormFunction implements QFunction {
 
@@ -33,6 +40,7 @@ final class BatchNormFunction implements QFunction {
     private final NDArray runningMean;
     private final NDArray runningVar;
     private int ghosts;
+    private boolean standardized;
 
     BatchNormFunction(
             ActivationSite site, int axis, float epsilon, float momentum, int virtualBatchSize, NDArray runningMean, NDArray runningVar) {
@@ -57,10 +65,9 @@ final class BatchNormFunction implements QFunction {
         NDArray beta = ctx.parameter(1);
         NDArray[] chunks = virtualBatchSize > 0 ? splitGhost(x) : new NDArray[] {x};
         ghosts = chunks.length;
-        ctx.save(x, site);
+        standardized = ctx.compresses(x, site);
         NDList outs = new NDList(chunks.length);
-        NDArray mean = null;
-        NDArray invstd = null;
+        NDList stats = new NDList(2 * chunks.length);
         for (NDArray chunk : chunks) {
             NDArray xt = toChannelAxis(chunk);
             NDList r = NormOps.batchNormForward(
@@ -69,18 +76,40 @@ final class BatchNormFunction implements QFunction {
                 xt.close();
             }
             outs.add(fromChannelAxis(r.get(0)));
-            mean = r.get(1);
-            invstd = r.get(2);
-            ctx.saveExact(mean);
-            ctx.saveExact(invstd);
+            stats.add(r.get(1));
+            stats.add(r.get(2));
+        }
+        // Saved: activation 0 = x̂ or x; then per ghost batch (mean and) invstd.
+        if (standardized) {
+            NDArray[] hats = new NDArray[chunks.length];
+            for (int i = 0; i < chunks.length; i++) {
+                hats[i] = affine(chunks[i], stats.get(2 * i), stats.get(2 * i + 1), null, null);
+            }
+            try (NDArray hat = hats.length == 1 ? hats[0] : NDArrays.concat(new NDList(hats), 0)) {
+                ctx.save(hat, site);
+            }
+            if (hats.length > 1) {
+                for (NDArray h : hats) {
+                    h.close();
+                }
+            }
+            for (int i = 0; i < chunks.length; i++) {
+                ctx.saveExact(stats.get(2 * i + 1));
+            }
+        } else {
+            ctx.save(x, site);
+            for (NDArray s : stats) {
+                ctx.saveExact(s);
+            }
         }
         NDArray y;
         if (outs.size() == 1) {
             y = outs.get(0);
             if (ctx.recomputes()) {
-                NDArray m = mean;
-                NDArray s = invstd;
-                ctx.declareRecomputable(y, 0, in -> normalize(in, m, s, gamma, beta));
+                NDArray mean = stats.get(0);
+                NDArray invstd = stats.get(1);
+                ctx.declareRecomputable(
+                        y, 0, in -> standardized ? affine(in, null, null, gamma, beta) : affine(in, mean, invstd, gamma, beta));
             }
         } else {
             // Exactly GhostBatchNorm's output: the chunks' outputs stacked on a new first axis.
@@ -98,29 +127,44 @@ final class BatchNormFunction implements QFunction {
     }
 
     /**
-     * The forward from the batch statistics, for recomputation: {@code (x - mean) * invstd * gamma
-     * + beta} with the per-channel vectors broadcast along the channel axis.
+     * {@code ((x - mean) * invstd) * gamma + beta} with the per-channel vectors broadcast along the
+     * channel axis; null vectors are left out.
      */
-    private NDArray normalize(NDArray x, NDArray mean, NDArray invstd, NDArray gamma, NDArray beta) {
-        int rank = x.getShape().dimension();
+    private NDArray affine(NDArray x, NDArray mean, NDArray invstd, NDArray gamma, NDArray beta) {
+        long[] shape = channelShape(x.getShape().dimension());
+        NDArray y = x.duplicate();
+        if (mean != null) {
+            try (NDArray m = mean.reshape(shape)) {
+                y.subi(m);
+            }
+        }
+        for (NDArray factor : new NDArray[] {invstd, gamma}) {
+            if (factor != null) {
+                try (NDArray f = factor.reshape(shape)) {
+                    y.muli(f);
+                }
+            }
+        }
+        if (beta != null) {
+            try (NDArray b = beta.reshape(shape)) {
+                y.addi(b);
+            }
+        }
+        if (y.getDataType() == x.getDataType()) {
+            return y;
+        }
+        NDArray c = y.toType(x.getDataType(), false);
+        y.close();
+        return c;
+    }
+
+    /** The shape that broadcasts a per-channel vector along the channel axis of a rank. */
+    private long[] channelShape(int rank) {
         int channel = axis == -1 ? 1 : axis;
         long[] shape = new long[rank];
         Arrays.fill(shape, 1L);
         shape[Math.min(channel, rank - 1)] = -1;
-        try (NDArray m = mean.reshape(shape);
-                NDArray s = invstd.reshape(shape);
-                NDArray g = gamma.reshape(shape);
-                NDArray b = beta.reshape(shape)) {
-            NDArray y = x.sub(m);
-            y.muli(s).muli(g).addi(b);
-            return y.getDataType() == x.getDataType() ? y : converted(y, x);
-        }
-    }
-
-    private static NDArray converted(NDArray y, NDArray like) {
-        NDArray c = y.toType(like.getDataType(), false);
-        y.close();
-        return c;
+        return shape;
     }
 
     @Override
@@ -132,8 +176,8 @@ final class BatchNormFunction implements QFunction {
             return chunked(ctx, grad, need, chunks);
         }
         NDManager manager = ctx.getManager();
-        try (NDArray x = ctx.restore(0)) {
-            NDArray[] xs = ghosts > 1 ? splitGhost(x) : new NDArray[] {x};
+        try (NDArray saved = ctx.restore(0)) {
+            NDArray[] xs = ghosts > 1 ? splitGhost(saved) : new NDArray[] {saved};
             NDArray[] gs = new NDArray[xs.length];
             if (xs.length == 1) {
                 gs[0] = grad;
@@ -149,13 +193,11 @@ final class BatchNormFunction implements QFunction {
             for (int i = 0; i < xs.length; i++) {
                 NDArray xt = toChannelAxis(xs[i]);
                 NDArray gt = toChannelAxis(gs[i]);
-                try (NDArray mean = ctx.restore(1 + 2 * i);
-                        NDArray invstd = ctx.restore(2 + 2 * i)) {
-                    NDList r = NormOps.batchNormBackward(gt, xt, ctx.parameter(0), mean, invstd, epsilon, need, manager);
-                    dxs.add(need[0] ? fromChannelAxis(r.get(0)) : r.get(0));
-                    dgamma = BackwardChunks.sum(dgamma, r.get(1), need[1]);
-                    dbeta = BackwardChunks.sum(dbeta, r.get(2), need[2]);
-                }
+                Kernel k = kernel(ctx, i, xt);
+                NDList r = NormOps.batchNormBackward(gt, xt, k.weight, k.mean, k.invstd, epsilon, need, manager);
+                dxs.add(need[0] ? fromChannelAxis(r.get(0)) : r.get(0));
+                dgamma = BackwardChunks.sum(dgamma, r.get(1), need[1]);
+                dbeta = BackwardChunks.sum(dbeta, r.get(2), need[2]);
             }
             NDArray dx = null;
             if (need[0]) {
@@ -165,41 +207,97 @@ final class BatchNormFunction implements QFunction {
         }
     }
 
+    /** The arguments of PyTorch's batch-norm backward kernels for ghost batch {@code i}. */
+    private record Kernel(NDArray mean, NDArray invstd, NDArray weight) {}
+
+    /**
+     * Returns the kernel arguments for ghost batch {@code i}, whose saved activation (in channel
+     * layout) is {@code xt}: for a saved x, its mean, inverse standard deviation and gamma; for a
+     * saved x̂, its per-channel centre, ones and {@code gamma * invstd}.
+     */
+    private Kernel kernel(BackwardContext ctx, int i, NDArray xt) {
+        NDManager manager = ctx.getManager();
+        if (!standardized) {
+            return new Kernel(ctx.restore(1 + 2 * i), ctx.restore(2 + 2 * i), ctx.parameter(0));
+        }
+        NDArray invstd = ctx.restore(1 + i);
+        // DJL's PyTorch mean takes one axis: the sum over the others, divided.
+        NDArray centre;
+        try (NDArray total = xt.sum(reductionAxes(xt.getShape().dimension()))) {
+            centre = total.div(xt.size() / xt.getShape().get(1));
+        }
+        centre.attach(manager);
+        NDArray ones = manager.ones(invstd.getShape(), invstd.getDataType(), invstd.getDevice());
+        NDArray weight = ctx.parameter(0).mul(invstd);
+        weight.attach(manager);
+        return new Kernel(centre, ones, weight);
+    }
+
+    private static int[] reductionAxes(int rank) {
+        int[] axes = new int[rank - 1];
+        axes[0] = 0;
+        for (int d = 2; d < rank; d++) {
+            axes[d - 1] = d;
+        }
+        return axes;
+    }
+
     /**
      * The backward over chunks of samples, each restored once per pass: the per-channel sums over
-     * the batch first, then the element-wise gradient chunk by chunk. Only a chunk of the input
-     * is in full precision at a time.
+     * the batch first, then the element-wise gradient chunk by chunk. Only a chunk of the saved
+     * activation is in full precision at a time.
      */
     private NDList chunked(BackwardContext ctx, NDArray grad, boolean[] need, BackwardChunks chunks) {
         NDManager manager = ctx.getManager();
-        NDArray mean = ctx.restore(1);
-        NDArray invstd = ctx.restore(2);
-        NDArray[] sums = new NDArray[2];
+        long count = grad.size() / grad.getShape().get(1);
+        NDArray invstd = standardized ? ctx.restore(1) : ctx.restore(2);
+        NDArray centre = standardized ? null : ctx.restore(1);
+        NDArray origin = standardized
+                ? manager.zeros(invstd.getShape(), invstd.getDataType(), invstd.getDevice())
+                : centre;
+        // Pass 1: sum(dy) and sum(dy * (s - origin)) per channel, and for x̂ its sum (its centre).
+        NDArray[] sums = new NDArray[3];
         chunks.forEach((from, to, rows) -> {
-            try (NDArray x = ctx.restore(0, from, to);
+            try (NDArray s = ctx.restore(0, from, to);
                     NDArray g = grad.get(rows)) {
-                NDList s = NormOps.batchNormBackwardReduce(g, x, mean, manager);
-                sums[0] = BackwardChunks.sum(sums[0], s.get(0), true);
-                sums[1] = BackwardChunks.sum(sums[1], s.get(1), true);
+                NDList r = NormOps.batchNormBackwardReduce(g, s, origin, manager);
+                sums[0] = BackwardChunks.sum(sums[0], r.get(0), true);
+                sums[1] = BackwardChunks.sum(sums[1], r.get(1), true);
+                if (standardized) {
+                    sums[2] = BackwardChunks.sum(sums[2], s.sum(reductionAxes(s.getShape().dimension())), true);
+                }
             }
         });
         NDArray sumDy = sums[0];
         NDArray sumDyXmu = sums[1];
+        NDArray mean = centre;
+        NDArray scale = invstd;
+        NDArray weight = ctx.parameter(0);
+        if (standardized) {
+            // Re-centre: sum(dy * (x̂ - c)) = sum(dy * x̂) - c * sum(dy), c = mean of x̂.
+            mean = sums[2].div(count);
+            sumDyXmu = sumDyXmu.sub(mean.mul(sumDy));
+            scale = manager.ones(invstd.getShape(), invstd.getDataType(), invstd.getDevice());
+            weight = ctx.parameter(0).mul(invstd);
+        }
         NDArray dx = null;
         if (need[0]) {
-            double count = (double) grad.size() / grad.getShape().get(1);
             NDArray out = manager.create(grad.getShape(), grad.getDataType(), grad.getDevice());
+            NDArray m = mean;
+            NDArray k = scale;
+            NDArray w = weight;
+            NDArray sdx = sumDyXmu;
             chunks.forEach((from, to, rows) -> {
-                try (NDArray x = ctx.restore(0, from, to);
+                try (NDArray s = ctx.restore(0, from, to);
                         NDArray g = grad.get(rows);
-                        NDArray part = NormOps.batchNormBackwardElementwise(
-                                g, x, mean, invstd, ctx.parameter(0), sumDy, sumDyXmu, count, manager)) {
+                        NDArray part = NormOps.batchNormBackwardElementwise(g, s, m, k, w, sumDy, sdx, count, manager)) {
                     out.set(rows, part);
                 }
             });
             dx = out;
         }
-        NDArray dgamma = need[1] ? sumDyXmu.mul(invstd) : null;
+        // dgamma = sum(dy * x̂): for a saved x, sum(dy * (x - mean)) * invstd.
+        NDArray dgamma = need[1] ? (standardized ? sumDyXmu : sumDyXmu.mul(invstd)) : null;
         return new NDList(dx, dgamma, need[2] ? sumDy : null);
     }
 
