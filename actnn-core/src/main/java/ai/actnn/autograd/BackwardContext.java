@@ -51,16 +51,16 @@ public interface BackwardContext {
     NDArray applyCodes(int codes, NDArray grad);
 
     /**
-     * Runs work with PyTorch's default CPU generator set to a saved state, then puts back the
-     * state it had before, so the work replays the forward's random draws and the user's random
-     * stream is left as it was.
+     * Runs work as {@link ForwardContext#runReplayable} ran the forward's: with PyTorch's default
+     * CPU generator set to the state kept then (if the forward drew random numbers), after which
+     * the generator's current state is put back, so the work draws the same numbers and the
+     * user's random stream is left as it was.
      *
-     * @param state the activation index of a state saved by {@link ForwardContext#saveRandomState}
      * @param work the work
      * @param <T> its result type
      * @return its result
      */
-    <T> T replayRandom(int state, Supplier<T> work);
+    <T> T replay(Supplier<T> work);
 
     /**
      * Returns the number of parameters the op was applied with.

@@ -8,13 +8,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * What a {@link QFunction}'s forward may do besides computing: save what its backward needs (and
  * nothing else can be kept for the backward), read its parameters, and ask which gradients will
  * be needed. Saved items are read back in their order of saving, one index sequence per kind:
- * activations ({@link #save}, {@link #saveExact}, {@link #saveRandomState}) by {@link
+ * activations ({@link #save}, {@link #saveExact}) by {@link
  * BackwardContext#restore}, masks by {@link BackwardContext#applyMask}, codes by {@link
  * BackwardContext#applyCodes}.
  */
@@ -73,11 +74,15 @@ public interface ForwardContext {
     void saveCodes(NDArray x, CodeTable table, float scale);
 
     /**
-     * Saves the state of PyTorch's default CPU random generator, so that the backward can replay
-     * the forward's random draws ({@link BackwardContext#replayRandom}). Read back as an
-     * activation index like {@link #saveExact}.
+     * Runs work that may draw from PyTorch's default CPU random generator; if it does, the state
+     * the generator had before is kept (about 5 KB), so that the backward replays the same draws
+     * ({@link BackwardContext#replay}). Work that draws nothing keeps nothing.
+     *
+     * @param work the work (typically the function's forward)
+     * @param <T> its result type
+     * @return its result
      */
-    void saveRandomState();
+    <T> T runReplayable(Supplier<T> work);
 
     /**
      * Declares that an output can be recomputed from a saved activation by a cheap element-wise

@@ -34,6 +34,7 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     private final List<SavedMask> masks = new ArrayList<>(1);
     private final List<SavedCodes> codes = new ArrayList<>(1);
     private final List<ActivationSite> sites = new ArrayList<>(1);
+    private SavedActivation randomState;
     private NDManager scratch;
     private boolean closed;
 
@@ -80,10 +81,16 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     }
 
     @Override
-    public void saveRandomState() {
-        try (NDManager temporary = store.newTemporaryManager();
-                NDArray state = TorchRandom.captureCpuState(temporary)) {
-            saveExact(state);
+    public <T> T runReplayable(Supplier<T> work) {
+        try (NDManager temporary = store.newTemporaryManager()) {
+            NDArray before = TorchRandom.captureCpuState(temporary);
+            T result = work.get();
+            try (NDArray after = TorchRandom.captureCpuState(temporary)) {
+                if (!after.contentEquals(before)) {
+                    randomState = store.saveExact(before);
+                }
+            }
+            return result;
         }
     }
 
@@ -148,9 +155,12 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     }
 
     @Override
-    public <T> T replayRandom(int state, Supplier<T> work) {
+    public <T> T replay(Supplier<T> work) {
+        if (randomState == null) {
+            return work.get();
+        }
         try (NDArray current = TorchRandom.captureCpuState(getManager());
-                NDArray saved = restore(state)) {
+                NDArray saved = randomState.restore(getManager())) {
             TorchRandom.restoreCpuState(saved);
             try {
                 return work.get();
@@ -191,7 +201,8 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
         }
         closed = true;
         RuntimeException failure = null;
-        for (List<? extends Saved> items : List.of(activations, masks, codes)) {
+        List<Saved> state = randomState == null ? List.of() : List.of(randomState);
+        for (List<? extends Saved> items : List.of(activations, masks, codes, state)) {
             for (Saved s : items) {
                 try {
                     s.close();

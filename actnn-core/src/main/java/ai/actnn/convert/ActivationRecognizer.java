@@ -116,12 +116,12 @@ final class ActivationRecognizer {
 
     /** Swish's beta from its value at 1 ({@code sigmoid(beta)}), rounded off the probe's noise. */
     private static Float swishBeta(NDManager manager, Function<NDArray, NDArray> f) {
-        try (NDArray one = manager.create(new float[] {1f});
-                NDArray y = f.apply(one)) {
-            if (y == null || y.size() != 1) {
+        try {
+            float[] v = Probes.perPoint(f.apply(Probes.filled(manager, new float[] {1f})), 1);
+            if (v == null) {
                 return null;
             }
-            double atOne = y.toFloatArray()[0];
+            double atOne = v[0];
             if (!(atOne > 0 && atOne < 1)) {
                 return null;
             }

@@ -100,8 +100,7 @@ final class BuiltInRules {
         Function<List<NDList>, NDList> join =
                 BlockIntrospection.read(block, ParallelBlock.class, "function", Function.class);
         List<Block> branches = children(block, converter);
-        JoinRecognizer.Verdict verdict = JoinRecognizer.classify(join, branches.size());
-        return new QParallel(block, join, verdict.kind(), verdict.clip(), branches);
+        return new QParallel(block, join, JoinRecognizer.classify(join, branches.size()), branches);
     }
 
     /**

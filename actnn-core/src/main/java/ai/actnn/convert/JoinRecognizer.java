@@ -1,8 +1,10 @@
 package ai.actnn.convert;
 
 import ai.actnn.nn.Clipping;
+import ai.actnn.nn.container.Join;
 import ai.actnn.nn.container.JoinKind;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
@@ -15,23 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Recognises what the join of a {@code ParallelBlock} computes (DJL's ResNet joins with a private
- * lambda): a sum of the branches, optionally followed by ReLU or clipping, proven by exact
- * agreement on {@link Probes} of large magnitudes and by the join's gradient at the kinks.
+ * lambda): a concatenation along an axis, or a sum of the branches, optionally followed by ReLU or
+ * clipping, proven by exact agreement on {@link Probes} of large magnitudes and by the join's
+ * gradient at the kinks.
  * Anything else is left to the generic recomputing join.
  */
 final class JoinRecognizer {
 
     private static final Logger logger = LoggerFactory.getLogger(JoinRecognizer.class);
-
-    /**
-     * What a join computes.
-     *
-     * @param kind the kind
-     * @param clip the clipping of a clipped sum, else null
-     */
-    record Verdict(JoinKind kind, Clipping clip) {
-        static final Verdict GENERIC = new Verdict(JoinKind.GENERIC, null);
-    }
 
     private JoinRecognizer() {}
 
@@ -42,9 +35,9 @@ final class JoinRecognizer {
      * @param branches the number of branches
      * @return what it computes
      */
-    static Verdict classify(Function<List<NDList>, NDList> join, int branches) {
+    static Join classify(Function<List<NDList>, NDList> join, int branches) {
         if (branches < 2) {
-            return Verdict.GENERIC;
+            return Join.of(JoinKind.GENERIC);
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             List<List<NDArray>> inputs = new ArrayList<>();
@@ -60,30 +53,50 @@ final class JoinRecognizer {
                 }
                 NDArray y = apply(join, in);
                 if (y == null) {
-                    return Verdict.GENERIC;
+                    return Join.of(JoinKind.GENERIC);
                 }
                 inputs.add(in);
                 sums.add(sum);
                 outs.add(y);
             }
+            Integer axis = concatAxis(inputs, outs);
+            if (axis != null) {
+                return Join.concat(axis);
+            }
             if (allSame(outs, sums, sum -> sum)) {
-                return new Verdict(JoinKind.ADD, null);
+                return Join.of(JoinKind.ADD);
             }
             Function<NDArray, NDArray> first = firstBranch(join, branches);
             if (allSame(outs, sums, sum -> sum.getNDArrayInternal().relu())) {
                 Clipping relu = Probes.clipping(manager, first, 0f, Float.POSITIVE_INFINITY);
-                return relu == null ? Verdict.GENERIC : relu.isRelu() ? new Verdict(JoinKind.ADD_RELU, null) : new Verdict(JoinKind.ADD_CLIP, relu);
+                return relu == null ? Join.of(JoinKind.GENERIC) : relu.isRelu() ? Join.of(JoinKind.ADD_RELU) : Join.clippedSum(relu);
             }
             float[] ends = Probes.saturation(manager, first);
             if (ends != null && allSame(outs, sums, sum -> sum.clip(ends[0], ends[1]))) {
                 Clipping clipping = Probes.clipping(manager, first, ends[0], ends[1]);
-                return clipping != null ? new Verdict(JoinKind.ADD_CLIP, clipping) : Verdict.GENERIC;
+                return clipping != null ? Join.clippedSum(clipping) : Join.of(JoinKind.GENERIC);
             }
-            return Verdict.GENERIC;
+            return Join.of(JoinKind.GENERIC);
         } catch (RuntimeException e) {
             logger.debug("probing a join failed: it is recomputed", e);
-            return Verdict.GENERIC;
+            return Join.of(JoinKind.GENERIC);
         }
+    }
+
+    /** The axis along which the join concatenates its branches exactly, or null. */
+    private static Integer concatAxis(List<List<NDArray>> inputs, List<NDArray> outs) {
+        int rank = inputs.get(0).get(0).getShape().dimension();
+        for (int axis = 0; axis < rank; axis++) {
+            boolean all = true;
+            for (int i = 0; i < outs.size() && all; i++) {
+                int a = Math.min(axis, inputs.get(i).get(0).getShape().dimension() - 1);
+                all = Probes.same(outs.get(i), NDArrays.concat(new NDList(inputs.get(i).toArray(new NDArray[0])), a));
+            }
+            if (all) {
+                return axis == rank - 1 ? -1 : axis;
+            }
+        }
+        return null;
     }
 
     private static NDArray apply(Function<List<NDList>, NDList> join, List<NDArray> branches) {

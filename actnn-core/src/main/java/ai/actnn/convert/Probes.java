@@ -70,21 +70,62 @@ final class Probes {
     }
 
     /**
-     * Returns the gradient of {@code sum(f(x))} at x, by autograd, or null if {@code f} does not
-     * take part in autograd.
+     * Returns an array of the first probe shape whose elements cycle through {@code values}: how
+     * chosen points are put to a function that is only ever given the probe shapes.
+     *
+     * @param manager the owner of the array
+     * @param values the values
+     * @return the array
+     */
+    static NDArray filled(NDManager manager, float[] values) {
+        Shape shape = SHAPES[0];
+        float[] v = new float[(int) shape.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[i % values.length];
+        }
+        return manager.create(v, shape);
+    }
+
+    /**
+     * Returns the value at each of the chosen points of an array made by {@link #filled}, or null
+     * unless every copy of a point has the same value (then the function is element-wise there).
+     *
+     * @param y the function's output on a filled array
+     * @param points the number of chosen points
+     * @return one value per point, or null
+     */
+    static float[] perPoint(NDArray y, int points) {
+        if (y == null || !y.getShape().equals(SHAPES[0])) {
+            return null;
+        }
+        float[] v = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[] out = new float[points];
+        for (int i = 0; i < v.length; i++) {
+            if (i < points) {
+                out[i] = v[i];
+            } else if (Float.compare(v[i], out[i % points]) != 0) {
+                return null;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Returns the gradient of {@code sum(f(x))} at chosen points, by autograd, or null if {@code f}
+     * does not take part in autograd or is not element-wise there.
      *
      * @param manager the owner of the probe
-     * @param values the points
+     * @param points the points
      * @param f the function
      * @return the gradient, one value per point
      */
-    static float[] gradientAt(NDManager manager, float[] values, Function<NDArray, NDArray> f) {
+    static float[] gradientAt(NDManager manager, float[] points, Function<NDArray, NDArray> f) {
         try (NDManager scope = manager.newSubManager();
                 GradMode on = GradMode.enabled()) {
-            NDArray x = scope.create(values);
+            NDArray x = filled(scope, points);
             x.setRequiresGradient(true);
             NDArray y = f.apply(x);
-            if (!Autograd.requiresGrad(y)[0]) {
+            if (y == null || !y.getShape().equals(x.getShape()) || !Autograd.requiresGrad(y)[0]) {
                 return null;
             }
             Autograd.backward(y, scope.ones(y.getShape(), y.getDataType()), false);
@@ -93,7 +134,7 @@ final class Probes {
                 return null;
             }
             try (g) {
-                return g.toFloatArray();
+                return perPoint(g, points.length);
             }
         }
     }
@@ -150,24 +191,23 @@ final class Probes {
     }
 
     /**
-     * Returns the saturation values of a function at the probes' extremes, {@code f(-1e6)} and
-     * {@code f(1e6)}, as clipping ends (infinite where it does not saturate), or null.
+     * Returns the saturation values of an element-wise function at the probes' extremes, {@code
+     * f(-1e6)} and {@code f(1e6)}, as clipping ends (infinite where it does not saturate), or null.
      *
      * @param manager the owner of the probe
      * @param f the function of one array
      * @return {low, high}, or null if f saturates on neither side or does not give two values
      */
     static float[] saturation(NDManager manager, Function<NDArray, NDArray> f) {
-        NDArray y;
+        float[] v;
         try {
-            y = f.apply(manager.create(new float[] {-1e6f, 1e6f}));
+            v = perPoint(f.apply(filled(manager, new float[] {-1e6f, 1e6f})), 2);
         } catch (RuntimeException e) {
-            return null; // not element-wise on a vector (e.g. a softmax over axis 1)
-        }
-        if (y == null || y.size() != 2) {
             return null;
         }
-        float[] v = y.toFloatArray();
+        if (v == null) {
+            return null;
+        }
         float low = v[0] == -1e6f ? Float.NEGATIVE_INFINITY : v[0];
         float high = v[1] == 1e6f ? Float.POSITIVE_INFINITY : v[1];
         if (!(low < high) || (low == Float.NEGATIVE_INFINITY && high == Float.POSITIVE_INFINITY)) {

@@ -56,7 +56,6 @@ public final class ElementwiseFunction implements QFunction {
         return new ElementwiseFunction(name, site, op, rule);
     }
 
-
     @Override
     public String name() {
         return name;

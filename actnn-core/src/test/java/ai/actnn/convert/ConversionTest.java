@@ -127,6 +127,30 @@ class ConversionTest {
     }
 
     @Test
+    void aConcatenatingJoinIsRecognisedAndExactWithoutKeepingAnything() {
+        Supplier<ParallelBlock> inception = () -> new ParallelBlock(
+                list -> new NDList(list.get(0).singletonOrThrow().concat(list.get(1).singletonOrThrow(), 1)),
+                Arrays.asList(Linear.builder().setUnits(6).build(), Linear.builder().setUnits(10).build()));
+        QParallel q = assertInstanceOf(QParallel.class, QModule.convert(inception.get()));
+        assertEquals(JoinKind.CONCAT, q.getJoinKind());
+        Supplier<Block> net = () -> new SequentialBlock().add(inception.get()).add(Linear.builder().setUnits(4).build());
+        Shape input = new Shape(8, 5);
+        try (GradientHarness h = new GradientHarness(net.get(), input, GradientHarness.level("L0"))) {
+            NDArray x = h.manager().randomNormal(input).mul(SCALE);
+            Map<String, NDArray> exact = h.exactGradients(x);
+            double err = GradientHarness.worstRelativeError(h.compressedGradients(x), exact);
+            assertTrue(err < 1e-5, "concat join: relative gradient error " + err);
+        }
+        // The join itself keeps nothing: at L0 the step keeps the three linear inputs only (the
+        // two branches share the block's input: kept once).
+        try (GradientHarness h = new GradientHarness(net.get(), input, GradientHarness.level("L0"))) {
+            h.compressedGradients(h.manager().randomNormal(input));
+            long kept = h.compressedTrainer().getCompression().lastStep().savedBytes();
+            assertEquals((8 * 5 + 8 * 16) * 4, kept);
+        }
+    }
+
+    @Test
     void reluStaysReLUAndUnknownFunctionsFallBackToTheGenericWrapper() {
         assertInstanceOf(QReLU.class, QModule.convert(new LambdaBlock(Activation::relu)));
         // Softplus saturates nowhere and is no known activation: recomputed, never guessed.

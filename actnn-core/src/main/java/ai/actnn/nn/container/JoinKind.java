@@ -11,6 +11,8 @@ public enum JoinKind {
     ADD_RELU,
     /** A sum clipped to a range (e.g. ReLU6 of a sum): one bit per element. */
     ADD_CLIP,
+    /** Concatenation of the branches along an axis (Inception, DenseNet): saves only sizes. */
+    CONCAT,
     /** Anything else: saves the branch outputs compressed and recomputes the join in backward. */
     GENERIC
 }

@@ -1,7 +1,6 @@
 package ai.actnn.nn.container;
 
 import ai.actnn.autograd.Tape;
-import ai.actnn.nn.Clipping;
 import ai.actnn.nn.core.RecomputeFunction;
 import ai.actnn.policy.ActivationSite;
 import ai.djl.ndarray.NDList;
@@ -21,7 +20,6 @@ final class JoinOps {
      *
      * @param tape the step's tape
      * @param kind what the join computes
-     * @param clip the range of a clipped sum ({@link JoinKind#ADD_CLIP}), else null
      * @param join the join function itself (for {@link JoinKind#GENERIC})
      * @param site where a generic join saves its inputs
      * @param branches the branch outputs
@@ -31,8 +29,7 @@ final class JoinOps {
      */
     static NDList forward(
             Tape tape,
-            JoinKind kind,
-            Clipping clip,
+            Join kind,
             Function<List<NDList>, NDList> join,
             ActivationSite site,
             List<NDList> branches,
@@ -41,13 +38,15 @@ final class JoinOps {
         for (NDList b : branches) {
             flat.addAll(b);
         }
-        switch (kind) {
+        switch (kind.kind()) {
             case ADD:
                 return tape.apply(new SumFunction(false, null, reuseFirst), flat);
             case ADD_RELU:
                 return tape.apply(new SumFunction(true, null, reuseFirst), flat);
             case ADD_CLIP:
-                return tape.apply(new SumFunction(false, clip, reuseFirst), flat);
+                return tape.apply(new SumFunction(false, kind.clip(), reuseFirst), flat);
+            case CONCAT:
+                return tape.apply(new ConcatFunction(kind.axis()), flat);
             case GENERIC:
             default:
                 int[] sizes = branches.stream().mapToInt(NDList::size).toArray();

@@ -1,7 +1,6 @@
 package ai.actnn.nn.container;
 
 import ai.actnn.autograd.Tape;
-import ai.actnn.nn.Clipping;
 import ai.actnn.nn.Intermediates;
 import ai.actnn.nn.QBlock;
 import ai.actnn.policy.ActivationSite;
@@ -26,8 +25,7 @@ import java.util.function.Function;
 public class QParallel extends ParallelBlock implements QBlock {
 
     private final Function<List<NDList>, NDList> join;
-    private final JoinKind kind;
-    private final Clipping clip;
+    private final Join kind;
     private final ActivationSite site;
 
     /**
@@ -37,25 +35,8 @@ public class QParallel extends ParallelBlock implements QBlock {
      * @param kind what the join computes (from probing it)
      * @param branches the (converted) branches
      */
-    public QParallel(Function<List<NDList>, NDList> join, JoinKind kind, List<Block> branches) {
-        this(join, kind, null, branches);
-    }
-
-    /**
-     * Creates a parallel block whose join may clip its sum to a range.
-     *
-     * @param join the join function
-     * @param kind what the join computes (from probing it)
-     * @param clip the range of a clipped sum ({@link JoinKind#ADD_CLIP}), else null
-     * @param branches the (converted) branches
-     * @throws IllegalArgumentException if a clipped sum has no range
-     */
-    public QParallel(Function<List<NDList>, NDList> join, JoinKind kind, Clipping clip, List<Block> branches) {
+    public QParallel(Function<List<NDList>, NDList> join, Join kind, List<Block> branches) {
         super(join);
-        if ((kind == JoinKind.ADD_CLIP) != (clip != null)) {
-            throw new IllegalArgumentException("a clipped sum needs its range, and only it: join " + kind + ", range " + clip);
-        }
-        this.clip = clip;
         for (Block branch : branches) {
             addChildBlock(Intermediates.displayName(branch), branch);
         }
@@ -71,16 +52,14 @@ public class QParallel extends ParallelBlock implements QBlock {
      * @param original the block
      * @param join its join function
      * @param kind what the join computes
-     * @param clip the range of a clipped sum, else null
      * @param branches its branches, converted
      */
     public QParallel(
             ParallelBlock original,
             Function<List<NDList>, NDList> join,
-            JoinKind kind,
-            Clipping clip,
+            Join kind,
             List<Block> branches) {
-        this(join, kind, clip, branches);
+        this(join, kind, branches);
         if (original.isInitialized()) {
             inputShapes = original.getInputShapes();
         }
@@ -92,6 +71,15 @@ public class QParallel extends ParallelBlock implements QBlock {
      * @return the join kind
      */
     public JoinKind getJoinKind() {
+        return kind.kind();
+    }
+
+    /**
+     * Returns what the join computes, with its clipping or axis.
+     *
+     * @return the join
+     */
+    public Join getJoin() {
         return kind;
     }
 
@@ -160,7 +148,7 @@ public class QParallel extends ParallelBlock implements QBlock {
         for (Block child : children.values()) {
             branches.add(call.apply(child));
         }
-        NDList out = JoinOps.forward(tape, kind, clip, join, site, branches, firstBranchReusable(tape, inputs, branches));
+        NDList out = JoinOps.forward(tape, kind, join, site, branches, firstBranchReusable(tape, inputs, branches));
         for (NDList branch : branches) {
             Intermediates.release(tape, branch, Arrays.asList(out, inputs));
         }

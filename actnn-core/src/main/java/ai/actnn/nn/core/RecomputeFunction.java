@@ -24,16 +24,13 @@ import java.util.function.UnaryOperator;
  * dedicated Q-layer (lambdas, user blocks, unrecognised joins) still get compressed inputs and
  * correct gradients; parameters of the function get their gradients from that autograd backward.
  *
- * <p>Re-running must reproduce the forward: the forward saves the state of PyTorch's random
- * generator before it runs, and the re-run replays from it and then puts back the generator's
- * current state, so random ops draw the same numbers and the user's random stream ends as it
- * would without ActNN. State that the forward updates in place (parameters that need no gradient,
+ * <p>Re-running must reproduce the forward: when the forward draws from PyTorch's random generator,
+ * the state it started from is kept, and the re-run replays from it and then puts back the
+ * generator's current state, so random ops draw the same numbers and the user's random stream ends
+ * as it would without ActNN. State that the forward updates in place (parameters that need no gradient,
  * such as running statistics) is restored after the re-run, so it changes exactly once per step.
  */
 public final class RecomputeFunction implements QFunction {
-
-    /** The saved random state comes first; the inputs follow it. */
-    private static final int RANDOM_STATE = 0;
 
     private final String name;
     private final ActivationSite site;
@@ -64,8 +61,7 @@ public final class RecomputeFunction implements QFunction {
     @Override
     public NDList forward(ForwardContext ctx, NDList inputs) {
         inputCount = inputs.size();
-        ctx.saveRandomState();
-        NDList out = function.apply(inputs);
+        NDList out = ctx.runReplayable(() -> function.apply(inputs));
         NDList distinct = new NDList(out.size());
         for (NDArray o : out) {
             // An output that is an input (a pass-through) must be a handle of its own.
@@ -91,7 +87,7 @@ public final class RecomputeFunction implements QFunction {
         NDManager manager = ctx.getManager();
         NDList restored = new NDList(inputCount);
         for (int i = 0; i < inputCount; i++) {
-            NDArray x = ctx.restore(RANDOM_STATE + 1 + i);
+            NDArray x = ctx.restore(i);
             if (x.getDataType().isFloating()) {
                 x.setRequiresGradient(true);
             }
@@ -103,7 +99,7 @@ public final class RecomputeFunction implements QFunction {
             copy.attach(manager);
             snapshots.add(copy);
         }
-        NDList out = ctx.replayRandom(RANDOM_STATE, () -> {
+        NDList out = ctx.replay(() -> {
             try (GradMode on = GradMode.enabled()) {
                 return Tape.withoutTape(() -> function.apply(restored));
             }
