@@ -25,8 +25,8 @@ public final class ActNNConfig {
 
     private static final Logger logger = LoggerFactory.getLogger(ActNNConfig.class);
 
-    /** Bit widths that the packed format supports. */
-    public static final int[] SUPPORTED_BITS = {1, 2, 4, 8};
+    /** Bit widths that the packed format supports: every integer from 1 to 8. */
+    public static final int[] SUPPORTED_BITS = {1, 2, 3, 4, 5, 6, 7, 8};
 
     /** Group size of ActNN (elements sharing one min and one scale). */
     public static final int DEFAULT_GROUP_SIZE = 256;
@@ -327,7 +327,7 @@ public final class ActNNConfig {
     /**
      * Sets the bit width of each layer group.
      *
-     * @param bits one or more values in {1, 2, 4, 8}
+     * @param bits one or more values from 1 to 8
      * @return this configuration
      * @throws IllegalArgumentException if empty or any value is not a supported width
      */
@@ -395,7 +395,7 @@ public final class ActNNConfig {
     /**
      * Sets the bits used before any gradient is known.
      *
-     * @param bits a value in {1, 2, 4, 8}
+     * @param bits a value from 1 to 8
      * @return this configuration
      */
     public synchronized ActNNConfig setInitialBits(int bits) {
@@ -696,10 +696,10 @@ public final class ActNNConfig {
      *
      * @param what what the value is, for the message
      * @param bits the value
-     * @throws IllegalArgumentException if not in {1, 2, 4, 8}
+     * @throws IllegalArgumentException if not an integer from 1 to 8
      */
     public static void checkBits(String what, int bits) {
-        if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
+        if (bits < 1 || bits > 8) {
             throw new IllegalArgumentException(
                     what + " " + bits + " is not supported: allowed are " + Arrays.toString(SUPPORTED_BITS));
         }

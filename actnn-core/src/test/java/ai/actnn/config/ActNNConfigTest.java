@@ -69,8 +69,10 @@ class ActNNConfigTest {
         ActNNConfig c = new ActNNConfig();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setLevel("L9"));
         assertTrue(e.getMessage().contains("'L9'") && e.getMessage().contains("L0, L1, L2, L3, L4, L5, auto"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> c.setActivationCompressionBits(2, 3));
-        assertTrue(e.getMessage().contains("3") && e.getMessage().contains("[1, 2, 4, 8]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> c.setActivationCompressionBits(2, 9));
+        assertTrue(e.getMessage().contains("9") && e.getMessage().contains("[1, 2, 3, 4, 5, 6, 7, 8]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> c.setActivationCompressionBits(0));
+        assertArrayEquals(new int[] {3, 5, 6, 7}, c.setActivationCompressionBits(3, 5, 6, 7).getActivationCompressionBits());
         e = assertThrows(IllegalArgumentException.class, () -> c.setGroupSize(100));
         assertTrue(e.getMessage().contains("100") && e.getMessage().contains("multiple of 32"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> c.setGroupSize(0));
