@@ -222,7 +222,8 @@ public final class ActNNConfig {
         swap = false;
         allocatorTuning = false;
         if (errorBound <= 0) {
-            errorBound = 0.1;
+            // AC-GC's released setting: ||error of the weight gradient||^2 <= ||weight gradient||^2 / 2
+            errorBound = 0.5;
         }
         if (autoInterval <= 0) {
             autoInterval = 100;
@@ -630,8 +631,9 @@ public final class ActNNConfig {
     }
 
     /**
-     * Returns the allowed relative increase of the gradient's variance (AC-GC's e^2) at the
-     * {@code auto} level.
+     * Returns AC-GC's {@code e^2} at the {@code auto} level: the error that compression may add to
+     * each layer's parameter gradient, {@code E ||g~ - g||^2 <= e^2 ||g||^2} (default 0.5, AC-GC's
+     * released setting).
      *
      * @return the error bound
      */

@@ -57,6 +57,7 @@ class ActNNConfigTest {
 
     @Test
     void seedBackendAndErrorBoundSurviveLevelChanges() {
+        assertEquals(0.5, new ActNNConfig().setLevel("auto").getErrorBound(), "AC-GC's released setting");
         ActNNConfig c = new ActNNConfig().setSeed(7).setBackend(BackendChoice.CPU).setErrorBound(0.1);
         c.setLevel("L0").setLevel("auto");
         assertEquals(7, c.getSeed());
