@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  *       {@code g} the input gradient: an estimate, not a bound.
  * </ul>
  *
+ * <p>These are bounds of the expectation over stochastic rounding, whose errors are independent
+ * and of mean zero. With nearest rounding the errors are deterministic and the policy uses
+ * AC-GC's own form, Cauchy-Schwarz over the products of each gradient entry with {@code |error|
+ * <= step / 2} per element, which needs more bits.
+ *
  * <p>AC-GC's schedule: the quantities are measured in the compressed backward of the first step
  * and then every {@link ActNNConfig#getAutoInterval()} steps, kept for the last {@link #HISTORY}
  * measurements, and the bits chosen from the means of {@code Q} and of {@code ||g||^2}; in between
@@ -81,6 +86,8 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
         double[] inverseVariances;
         /** The bits it was saved with. */
         int bits;
+        /** Whether the rounding is stochastic (else nearest: deterministic errors). */
+        boolean stochastic;
     }
 
     /** One measurement of a site: the error at one step and the gradient's squared norm. */
@@ -141,15 +148,16 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
     public synchronized int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
         Site s = sites.computeIfAbsent(site, k -> new Site(k, config.getInitialBits()));
         if (measuring && stats != null) {
-            s.forwards.addLast(forward(site, stats, s.bits));
+            s.forwards.addLast(forward(site, stats, s.bits, config.isStochastic()));
         }
         return FixedBitPolicy.uniform(s.bits, samples);
     }
 
     /** The activation side of the model, per kind of layer. */
-    private static Forward forward(ActivationSite site, GroupStats stats, int bits) {
+    private static Forward forward(ActivationSite site, GroupStats stats, int bits, boolean stochastic) {
         Forward f = new Forward();
         f.bits = bits;
+        f.stochastic = stochastic;
         f.shape = stats.getShape();
         int n = PackedLayout.samples(f.shape);
         long features = PackedLayout.featuresPerSample(f.shape);
@@ -235,6 +243,9 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
         if (ys.dimension() == 0 || PackedLayout.samples(ys) != n || xs.dimension() == 0) {
             return null;
         }
+        if (!f.stochastic) {
+            return deterministicTerms(site, f, dy, fed);
+        }
         switch (site.getKind()) {
             case CONV: {
                 long c = channels(xs);
@@ -299,6 +310,82 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
                     q += norms[i] * f.units[i];
                 }
                 return new double[] {q, 0, fed == null ? 0 : ErrorModel.squaredNorm(fed), 1};
+            }
+        }
+    }
+
+    /**
+     * AC-GC's bounds for deterministic errors (nearest rounding: {@code |error| <= step / 2} per
+     * element, not independent, not of mean zero): Cauchy-Schwarz over the products of each
+     * gradient entry instead of the expectation. Same return values as {@link #gradientTerms}; the
+     * factor {@code 1 + 2^-9} covers the fp32 part of the error ({@code 2^-12 step}).
+     */
+    private static double[] deterministicTerms(ActivationSite site, Forward f, NDArray dy, NDArray fed) {
+        Shape xs = f.shape;
+        Shape ys = dy.getShape();
+        int n = PackedLayout.samples(xs);
+        double total = ErrorModel.squaredNorm(dy);
+        double fedNorm = fed == null ? 0 : ErrorModel.squaredNorm(fed);
+        double factor = 1 + 0x1p-9;
+        switch (site.getKind()) {
+            case CONV: {
+                // |dW~ - dW|^2 at (k, c, r, s) <= ||dy_k||^2 * sum over (n, p) of error^2 in channel c
+                long outChannels = ys.dimension() >= 2 ? Math.max(1, ys.get(1)) : 1;
+                double positions = (double) dy.size() / (n * (double) outChannels);
+                double units = 0;
+                for (double v : f.units) {
+                    units += v;
+                }
+                return new double[] {factor * total * site.getKernelArea() * positions * units, 0, fedNorm, 0};
+            }
+            case LINEAR: {
+                // ||dW~ - dW||^2 <= ||dy||^2 ||x~ - x||^2
+                double units = 0;
+                for (double v : f.units) {
+                    units += v;
+                }
+                return new double[] {factor * total * units, 0, fedNorm, 0};
+            }
+            case BATCH_NORM: {
+                if (f.inverseVariances == null || !ys.equals(xs)) {
+                    return null;
+                }
+                long c = channels(xs);
+                long plane = PackedLayout.featuresPerSample(xs) / c;
+                double[] norms = ErrorModel.rowSquares(dy, plane);
+                double[] perChannelNorm = new double[(int) c];
+                double[] perChannelError = new double[(int) c];
+                for (int i = 0; i < norms.length; i++) {
+                    perChannelNorm[(int) (i % c)] += norms[i];
+                    perChannelError[(int) (i % c)] += plane * f.units[i];
+                }
+                double q = 0;
+                for (int k = 0; k < c; k++) {
+                    q += f.inverseVariances[k] * perChannelNorm[k] * perChannelError[k];
+                }
+                double beta = sumOfSquares(ErrorModel.biasGradient(dy, true));
+                double gamma = fed != null && fed.size() == c ? fedNorm : 0;
+                return new double[] {factor * q, beta, gamma, 0};
+            }
+            case LAYER_NORM: {
+                if (f.inverseVariances == null || !ys.equals(xs)) {
+                    return null;
+                }
+                // |ddgamma_d|^2 <= (sum_r dy_rd^2)(sum_r invstd_r^2 error_rd^2), error_rd^2 <= u_max(r)
+                double error = 0;
+                for (int r = 0; r < f.units.length; r++) {
+                    error += f.inverseVariances[r] * f.units[r];
+                }
+                double beta = sumOfSquares(ErrorModel.biasGradient(dy, false));
+                return new double[] {factor * total * error, beta, 0, 0};
+            }
+            default: {
+                double q = 0;
+                double[] norms = SampleNorms.squared(dy);
+                for (int i = 0; i < n; i++) {
+                    q += norms[i] * f.units[i] * PackedLayout.featuresPerSample(xs);
+                }
+                return new double[] {factor * q, 0, fedNorm, 0};
             }
         }
     }

@@ -335,7 +335,12 @@ class ErrorBoundTest {
 
     /** The policy after one measurement of a problem at a bound. */
     private ErrorBoundedBitPolicy measured(Problem p, ActivationSite site, float[] x, double bound) {
-        ActNNConfig config = new ActNNConfig().setLevel("auto").setErrorBound(bound).setAutoInterval(1);
+        return measured(p, site, x, bound, true);
+    }
+
+    private ErrorBoundedBitPolicy measured(Problem p, ActivationSite site, float[] x, double bound, boolean stochastic) {
+        ActNNConfig config = new ActNNConfig().setLevel("auto").setErrorBound(bound).setAutoInterval(1)
+                .setStochastic(stochastic);
         ErrorBoundedBitPolicy policy = new ErrorBoundedBitPolicy(config);
         try (NDManager m = manager.newSubManager()) {
             NDArray xs = m.create(x, p.shape());
@@ -505,6 +510,46 @@ class ErrorBoundTest {
             }
         }
         System.out.println(log.append("\n  largest ratio ").append(String.format("%.3f", worst)));
+    }
+
+    @Test
+    void nearestRoundingGetsAcGcsDeterministicBound() {
+        // Round-to-nearest errors are deterministic and may add up coherently: the policy then
+        // uses AC-GC's Cauchy-Schwarz bound, which holds for the one possible outcome, and needs
+        // more bits than the expectation bound of stochastic rounding.
+        Random r = new Random(7);
+        Problem[] problems = {new LinearProblem(8, 300, 7, r), new ConvProblem(2, 6, 12, 12, 4, 3, 2, 1, r),
+            new BatchNormProblem(3, 8, 100, true, r)};
+        StringBuilder log = new StringBuilder("nearest rounding, bits (stochastic bits) and error / bound:");
+        for (Problem p : problems) {
+            float[] x = activation(p.shape(), false, r);
+            if (p instanceof BatchNormProblem) {
+                ((BatchNormProblem) p).statistics(x);
+            }
+            double g = squaredNorm(p.gradient(x));
+            double[] exact = p.gradient(x);
+            ActivationSite site = p.site();
+            log.append("\n  ").append(site.getName()).append(':');
+            for (double bound : new double[] {1e-3, 1e-2, 0.1, 0.5}) {
+                int bits = measured(p, site, x, bound, false).currentBits().get(site);
+                int stochasticBits = measured(p, site, x, bound, true).currentBits().get(site);
+                assertTrue(bits >= stochasticBits, site + ": nearest " + bits + " < stochastic " + stochasticBits);
+                double error = 0;
+                try (NDManager m = manager.newSubManager();
+                        PackedTensor packed = cpu.quantize(m.create(x, p.shape()), QuantizeSpec.uniform(bits, 256, 0, false), m);
+                        NDArray restored = cpu.dequantize(packed, m)) {
+                    double[] q = p.gradient(restored.toFloatArray());
+                    for (int i = 0; i < q.length; i++) {
+                        error += (q[i] - exact[i]) * (q[i] - exact[i]);
+                    }
+                }
+                log.append(String.format(" e^2=%g: %d (%d) %.2g", bound, bits, stochasticBits, error / (bound * g)));
+                if (bits < 8) {
+                    assertTrue(error <= bound * g, site + " at e^2 = " + bound + ": " + error + " > " + bound * g);
+                }
+            }
+        }
+        System.out.println(log);
     }
 
     @Test
