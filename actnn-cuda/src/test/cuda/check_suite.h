@@ -534,12 +534,12 @@ inline void runQuantizeSuite(bool large) {
                 if (big && p != Pattern::Normal && p != Pattern::Specials) continue;
                 const std::vector<float> vals = makeValues(c.n * c.f, p, rng);
                 const std::vector<u8> raw = encode(vals, t);
-                // bits: uniform 1, 2, 4, 8 and one per-sample mix
-                for (int variant = 0; variant < 5; ++variant) {
-                    if (big && variant != 1 && variant != 4) continue;
+                // bits: uniform 1 to 8 and one per-sample mix of them
+                for (int variant = 0; variant < 9; ++variant) {
+                    if (big && variant != 1 && variant != 2 && variant != 8) continue;
                     std::vector<int> bits((size_t)c.n);
                     for (i64 i = 0; i < c.n; ++i) {
-                        bits[(size_t)i] = variant < 4 ? (1 << variant) : (1 << (rng() % 4));
+                        bits[(size_t)i] = variant < 8 ? variant + 1 : 1 + (int)(rng() % 8);
                     }
                     const ref::Layout L(c.n, c.f, c.g, bits);
                     const u64 key = rng();
@@ -548,7 +548,7 @@ inline void runQuantizeSuite(bool large) {
                     std::snprintf(what, sizeof what, "quantize #%d %s N=%" PRId64 " F=%" PRId64 " G=%" PRId64
                                   " bits=%s %s %s",
                                   caseNo, dtypeName(t), c.n, c.f, c.g,
-                                  variant < 4 ? std::to_string(1 << variant).c_str() : "per-sample",
+                                  variant < 8 ? std::to_string(variant + 1).c_str() : "per-sample",
                                   stochastic ? "stochastic" : "nearest", patternName(p));
                     checkQuantize(what, raw, t, L, key, stochastic);
                     ++caseNo;
@@ -579,7 +579,7 @@ inline void runEligibilitySuite(int cases) {
         for (size_t i = 0; i < v.size(); ++i) v[i] = (float)(c + r * uni(rng));
         v[0] = (float)c;
         v[1] = (float)(c + r);
-        const int bits = 1 << (rng() % 4);
+        const int bits = 1 + (int)(rng() % 8);
         const ref::Layout L(1, 32, 32, {bits});
         const DType t = k % 4 == 3 ? DType::F16 : DType::F32;
         const std::vector<u8> raw = encode(v, t);

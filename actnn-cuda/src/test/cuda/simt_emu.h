@@ -183,6 +183,19 @@ inline T __shfl_xor_sync(unsigned mask, T v, int laneMask) {
     return r;
 }
 
+template <typename T>
+inline T __shfl_sync(unsigned mask, T v, int srcLane) {
+    static_assert(sizeof(T) <= 8, "shuffle of at most 8 bytes");
+    requireFullMask(mask);
+    uint64_t raw = 0;
+    std::memcpy(&raw, &v, sizeof(T));
+    const uint64_t* slots = emu::exchange(raw);
+    const uint64_t other = slots[srcLane & 31];
+    T r;
+    std::memcpy(&r, &other, sizeof(T));
+    return r;
+}
+
 inline unsigned __ballot_sync(unsigned mask, int pred) {
     requireFullMask(mask);
     const uint64_t* slots = emu::exchange(pred ? 1u : 0u);

@@ -353,8 +353,9 @@ public final class Tape implements AutoCloseable {
 
     /**
      * Tells the policy the gradient statistics of an op that saved at one site: the output
-     * gradient, and the gradient its saved activation feeds (the weight gradient of convolutions
-     * and linear layers, the input gradient otherwise).
+     * gradient, and the gradient its saved activation feeds (the first parameter's gradient of
+     * layers with parameters: a convolution's or linear layer's weight, a normalisation's gamma;
+     * the input gradient otherwise).
      */
     private void report(Entry entry, NDList grads, NDList results) {
         List<ActivationSite> sites = entry.context.sites();
@@ -365,7 +366,7 @@ public final class Tape implements AutoCloseable {
         int inputs = entry.slots.length;
         NDArray input = firstNonNull(results, 0, inputs);
         NDArray parameter = firstNonNull(results, inputs, results.size());
-        boolean weighted = site.getKind() == ActivationSite.Kind.CONV || site.getKind() == ActivationSite.Kind.LINEAR;
+        boolean weighted = site.getKind() != ActivationSite.Kind.OTHER;
         NDArray fed = weighted ? (parameter != null ? parameter : input) : (input != null ? input : parameter);
         BitPolicy.report(policy, site, grads.get(0), fed);
     }

@@ -40,7 +40,7 @@ public final class ActNNConfig {
     private static final Logger logger = LoggerFactory.getLogger(ActNNConfig.class);
 
     /** Bit widths that the packed format supports. */
-    public static final int[] SUPPORTED_BITS = {1, 2, 4, 8};
+    public static final int[] SUPPORTED_BITS = {1, 2, 3, 4, 5, 6, 7, 8};
 
     /** Group size of ActNN (elements sharing one min and one scale). */
     public static final int DEFAULT_GROUP_SIZE = 256;
@@ -472,7 +472,7 @@ public final class ActNNConfig {
      * @throws IllegalArgumentException naming the value and the allowed ones
      */
     public static void checkBits(String what, int bits) {
-        if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
+        if (bits < 1 || bits > 8) {
             throw new IllegalArgumentException(
                     what + " " + bits + " is not supported: allowed are " + Arrays.toString(SUPPORTED_BITS));
         }
@@ -574,7 +574,8 @@ public final class ActNNConfig {
         private boolean swap;
         private long seed = 0x5EEDL;
         private BackendChoice backend = BackendChoice.AUTO;
-        private double errorBound = 0.1;
+        // AC-GC's released setting: ||error of the weight gradient||^2 <= ||weight gradient||^2 / 2.
+        private double errorBound = 0.5;
         private int autoInterval = 100;
         private boolean recompute;
         private final List<LayerGroupRule> layerGroups = new ArrayList<>();
@@ -659,9 +660,9 @@ public final class ActNNConfig {
         /**
          * Sets the bits of each layer group (group 0 first).
          *
-         * @param bits one or more supported widths
+         * @param bits one or more widths from 1 to 8
          * @return this builder
-         * @throws IllegalArgumentException if empty or a width is not supported
+         * @throws IllegalArgumentException if empty or a width is not from 1 to 8
          */
         public Builder optActivationCompressionBits(int... bits) {
             if (bits == null || bits.length == 0) {
@@ -720,9 +721,9 @@ public final class ActNNConfig {
         /**
          * Sets the bits of the adaptive levels before gradients are known.
          *
-         * @param bits a supported width
+         * @param bits a width from 1 to 8
          * @return this builder
-         * @throws IllegalArgumentException if the width is not supported
+         * @throws IllegalArgumentException if the width is not from 1 to 8
          */
         public Builder optInitialBits(int bits) {
             checkBits("initial bits", bits);

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * being saved and {@code gradScale} from the previous backward: the mean of the squared per-sample
  * norms of the layer's output gradient, or, with use-gradient on, an exponential average of each
  * dataset sample's own norm. Within a layer, {@link BitAllocator} gives each sample its bits
- * for the layer's budget; with per-layer allocation on, after each backward the budget is
+ * (any width from 1 to 8, where ActNN has only 1, 2, 4 and 8) for the layer's budget; with
+ * per-layer allocation on, after each backward the budget is
  * redistributed across layers (weighted by their sizes) the same way. BatchNorm layers take the
  * bits of the preceding convolution or linear layer. Until a layer has seen a gradient, its
  * samples get the initial bits (8); a layer whose backward reports no gradient statistics gets
@@ -36,17 +37,30 @@ public final class AdaptiveBitPolicy implements BitPolicy {
     static final double SAMPLE_AVERAGE_WEIGHT = 0.5;
 
     private final Map<ActivationSite, Site> sites = new LinkedHashMap<>();
+    private final int[] widths;
     private ActNNConfig config;
     private long[] indices;
     private int[] lastWeightedBits;
 
     /**
-     * Creates the policy.
+     * Creates the policy, allocating among every width from 1 to 8 bits.
      *
      * @param config the configuration
      */
     public AdaptiveBitPolicy(ActNNConfig config) {
+        this(config, BitAllocator.ALL_WIDTHS);
+    }
+
+    /**
+     * Creates the policy allocating among given widths (ActNN's own are {@link
+     * BitAllocator#POWER_OF_TWO_WIDTHS}).
+     *
+     * @param config the configuration
+     * @param widths ascending widths from 1 to 8, starting at 1 and ending at 8
+     */
+    public AdaptiveBitPolicy(ActNNConfig config, int[] widths) {
         this.config = config;
+        this.widths = BitAllocator.checkWidths(widths);
     }
 
     /** What the policy knows about one site. */
@@ -115,7 +129,7 @@ public final class AdaptiveBitPolicy implements BitPolicy {
                 c[n] = s.rangeTerms[n] * scales[n];
                 w[n] = 1;
             }
-            bits = BitAllocator.allocate(c, w, Math.round(s.budgetBits * samples));
+            bits = BitAllocator.allocate(c, w, Math.round(s.budgetBits * samples), widths);
         }
         s.lastBits = bits;
         if (site.getKind() == ActivationSite.Kind.CONV || site.getKind() == ActivationSite.Kind.LINEAR) {
@@ -209,7 +223,7 @@ public final class AdaptiveBitPolicy implements BitPolicy {
                 k++;
             }
         }
-        int[] bits = BitAllocator.allocate(c, w, total * averageBits);
+        int[] bits = BitAllocator.allocate(c, w, total * averageBits, widths);
         k = 0;
         StringBuilder summary = logger.isDebugEnabled() ? new StringBuilder() : null;
         for (Map.Entry<ActivationSite, Site> e : layers) {

@@ -39,7 +39,7 @@ public interface BitPolicy {
      * @param site where the activation is saved
      * @param stats the activation's group statistics, or null if {@link #needsStats} is false
      * @param samples the number of samples
-     * @return bits per sample, each 1, 2, 4 or 8
+     * @return bits per sample, each from 1 to 8
      */
     int[] bitsFor(ActivationSite site, GroupStats stats, int samples);
 
@@ -84,6 +84,31 @@ public interface BitPolicy {
      */
     default void observeGradientNorm(ActivationSite site, double squaredNorm) {}
 
+    /**
+     * Observes, in one call, the gradient with respect to the output of the layer whose input was
+     * saved at {@code site} and the gradient that the saved activation feeds (the weight gradient
+     * of a convolution or linear layer; the input gradient, or {@code dgamma} when no input gradient
+     * is needed, of a batch normalisation; the input gradient otherwise). Layers report through
+     * {@link #report}, which calls this. The default passes them on to {@link #observeGradient} and
+     * {@link #observeGradientNorm} when the policy asked for them; policies that need the tensors
+     * themselves (their shapes, per-channel reductions) override it.
+     *
+     * @param site the site
+     * @param gradOutput dL/dy, first axis = samples
+     * @param fed the gradient the saved activation feeds, or null
+     */
+    default void observeGradients(ActivationSite site, NDArray gradOutput, NDArray fed) {
+        if (wantsGradients(site)) {
+            observeGradient(site, gradOutput);
+        }
+        if (fed != null && wantsGradientNorm(site)) {
+            try (NDArray sq = fed.square();
+                    NDArray sum = sq.sum()) {
+                observeGradientNorm(site, sum.getFloat());
+            }
+        }
+    }
+
     /** Called once after each complete compressed backward. */
     default void endBackward() {}
 
@@ -105,14 +130,8 @@ public interface BitPolicy {
      * @param fed the gradient the saved activation feeds (weight or input gradient), or null
      */
     static void report(BitPolicy policy, ActivationSite site, NDArray gradOutput, NDArray fed) {
-        if (policy.wantsGradients(site)) {
-            policy.observeGradient(site, gradOutput);
-        }
-        if (fed != null && policy.wantsGradientNorm(site)) {
-            try (NDArray sq = fed.square();
-                    NDArray sum = sq.sum()) {
-                policy.observeGradientNorm(site, sum.getFloat());
-            }
+        if (policy.wantsGradients(site) || policy.wantsGradientNorm(site)) {
+            policy.observeGradients(site, gradOutput, fed);
         }
     }
 }

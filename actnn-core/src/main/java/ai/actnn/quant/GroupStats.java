@@ -1,5 +1,6 @@
 package ai.actnn.quant;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -32,6 +33,29 @@ public interface GroupStats extends AutoCloseable {
      * @return one value per sample
      */
     float[] sampleRangeSquares();
+
+    /**
+     * Returns every group's minimum and maximum, interleaved: {@code [min_0, max_0, min_1, max_1,
+     * ...]} for groups {@code n * S + s} in the format's order, {@code (NaN, NaN)} for a group
+     * holding a NaN or an infinity. The error-bounded policy derives each group's largest step from
+     * them. Backends that do not keep them return null (the default).
+     *
+     * @return a new array of {@code 2 * N * S} values, or null
+     */
+    default float[] groupMinMax() {
+        return null;
+    }
+
+    /**
+     * Returns the tensor these statistics were computed from, while it is still open, for policies
+     * that need more than ranges at their (rare) measurement steps; null if the backend does not
+     * keep it (the default) or it was closed. Callers must not close or keep it.
+     *
+     * @return the analysed tensor, or null
+     */
+    default NDArray tensor() {
+        return null;
+    }
 
     /** Frees the statistics. */
     @Override

@@ -113,7 +113,7 @@ public final class PackedTensor implements AutoCloseable {
      * Returns the bits of one sample.
      *
      * @param sample the sample index
-     * @return 1, 2, 4 or 8
+     * @return 1 to 8
      */
     public int getBits(int sample) {
         return bits[sample];

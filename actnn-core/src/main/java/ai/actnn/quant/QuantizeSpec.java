@@ -28,7 +28,7 @@ public final class QuantizeSpec {
     /**
      * Creates a spec with the same bits for every sample.
      *
-     * @param bits 1, 2, 4 or 8
+     * @param bits 1 to 8
      * @param groupSize a positive multiple of 32
      * @param key the key of the random stream
      * @param stochastic stochastic (true) or nearest (false) rounding
@@ -43,7 +43,7 @@ public final class QuantizeSpec {
     /**
      * Creates a spec with each sample's own bits.
      *
-     * @param bits one entry per sample, each 1, 2, 4 or 8
+     * @param bits one entry per sample, each 1 to 8
      * @param groupSize a positive multiple of 32
      * @param key the key of the random stream
      * @param stochastic stochastic (true) or nearest (false) rounding

@@ -45,6 +45,7 @@ class ActNNConfigTest {
         assertTrue(l5.isSwap());
         c = ActNNConfig.forLevel("auto");
         assertEquals(OptimizationLevel.AUTO, c.getLevel());
+        assertEquals(0.5, c.getErrorBound(), "AC-GC's released setting");
         assertFalse(c.isAdaptive());
     }
 
@@ -117,8 +118,10 @@ class ActNNConfigTest {
         ActNNConfig.Builder c = ActNNConfig.builder();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.optLevel("L9"));
         assertTrue(e.getMessage().contains("'L9'") && e.getMessage().contains("L0, L1, L2, L3, L4, L5, auto"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> c.optActivationCompressionBits(2, 3));
-        assertTrue(e.getMessage().contains("3") && e.getMessage().contains("[1, 2, 4, 8]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> c.optActivationCompressionBits(2, 9));
+        assertTrue(e.getMessage().contains("9") && e.getMessage().contains("[1, 2, 3, 4, 5, 6, 7, 8]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> c.optActivationCompressionBits(0));
+        assertArrayEquals(new int[] {3, 5, 6, 7}, ActNNConfig.builder().optActivationCompressionBits(3, 5, 6, 7).build().getActivationCompressionBits());
         e = assertThrows(IllegalArgumentException.class, () -> c.optGroupSize(100));
         assertTrue(e.getMessage().contains("100") && e.getMessage().contains("multiple of 32"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> c.optGroupSize(0));

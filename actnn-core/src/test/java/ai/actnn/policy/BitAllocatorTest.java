@@ -12,7 +12,11 @@ import java.util.Random;
 
 class BitAllocatorTest {
 
-    private static final int[] LADDER = {1, 2, 4, 8};
+    private static final int[][] LADDERS = {BitAllocator.ALL_WIDTHS, BitAllocator.POWER_OF_TWO_WIDTHS};
+
+    private static boolean onLadder(int b, int[] ladder) {
+        return Arrays.stream(ladder).anyMatch(v -> v == b);
+    }
 
     private static long used(int[] bits, long[] w) {
         long s = 0;
@@ -41,13 +45,18 @@ class BitAllocatorTest {
                 c[i] = Math.exp(r.nextGaussian() * 3);
                 w[i] = 1;
             }
-            for (int avg : new int[] {1, 2, 4, 8}) {
-                int[] bits = BitAllocator.allocate(c, w, (long) avg * n);
-                assertEquals((long) avg * n, used(bits, w), "average " + avg + " over " + n);
-                for (int b : bits) {
-                    assertTrue(b == 1 || b == 2 || b == 4 || b == 8, "bits " + b);
+            for (int[] ladder : LADDERS) {
+                for (int avg : ladder) {
+                    int[] bits = BitAllocator.allocate(c, w, (long) avg * n, ladder);
+                    assertEquals((long) avg * n, used(bits, w), "average " + avg + " over " + n);
+                    for (int b : bits) {
+                        assertTrue(onLadder(b, ladder), "bits " + b);
+                    }
                 }
             }
+            // with every width, any whole number of bits per item is spent exactly
+            long odd = 3L * n + r.nextInt(n);
+            assertEquals(odd, used(BitAllocator.allocate(c, w, odd), w));
         }
     }
 
@@ -102,23 +111,58 @@ class BitAllocatorTest {
                 w[i] = 1;
             }
             long budget = used(fill(n, 1), w) + r.nextInt((int) (7 * used(fill(n, 1), w)) + 1);
-            int[] bits = BitAllocator.allocate(c, w, budget);
-            double best = bruteForce(c, w, budget, new int[n], 0);
-            assertTrue(cost(c, bits) <= best * (1 + 1e-9) + 1e-12, "allocation " + cost(c, bits) + " optimum " + best);
+            for (int[] ladder : LADDERS) {
+                int[] bits = BitAllocator.allocate(c, w, budget, ladder);
+                double best = bruteForce(c, w, budget, new int[n], 0, ladder);
+                assertTrue(cost(c, bits) <= best * (1 + 1e-9) + 1e-12,
+                        "allocation " + cost(c, bits) + " optimum " + best + " on " + Arrays.toString(ladder));
+            }
         }
 
     }
 
-    private static double bruteForce(double[] c, long[] w, long budget, int[] bits, int i) {
+    private static double bruteForce(double[] c, long[] w, long budget, int[] bits, int i, int[] ladder) {
         if (i == bits.length) {
             return used(bits, w) <= budget ? cost(c, bits) : Double.POSITIVE_INFINITY;
         }
         double best = Double.POSITIVE_INFINITY;
-        for (int b : LADDER) {
+        for (int b : ladder) {
             bits[i] = b;
-            best = Math.min(best, bruteForce(c, w, budget, bits, i + 1));
+            best = Math.min(best, bruteForce(c, w, budget, bits, i + 1, ladder));
         }
         return best;
+    }
+
+    @Test
+    void everyWidthNeverDoesWorseThanPowersOfTwoAtTheSameBudget() {
+        // {1, 2, 4, 8} is a subset of the widths: the optimum over all of them can only be lower,
+        // and at budgets between the powers of two it is strictly lower.
+        Random r = new Random(5);
+        int strictlyBetter = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 2 + r.nextInt(40);
+            double[] c = new double[n];
+            long[] w = new long[n];
+            for (int i = 0; i < n; i++) {
+                c[i] = Math.exp(r.nextGaussian() * 2);
+                w[i] = 1;
+            }
+            long budget = n + r.nextInt(7 * n);
+            double all = cost(c, BitAllocator.allocate(c, w, budget, BitAllocator.ALL_WIDTHS));
+            double pow2 = cost(c, BitAllocator.allocate(c, w, budget, BitAllocator.POWER_OF_TWO_WIDTHS));
+            assertTrue(all <= pow2 * (1 + 1e-12), all + " > " + pow2);
+            strictlyBetter += all < pow2 * 0.999 ? 1 : 0;
+        }
+        assertTrue(strictlyBetter > 150, strictlyBetter + " of 200 strictly better");
+    }
+
+    @Test
+    void rejectsWidthsOutsideTheFormat() {
+        double[] c = {1};
+        long[] w = {1};
+        assertThrows(IllegalArgumentException.class, () -> BitAllocator.allocate(c, w, 4, new int[] {2, 4, 8}));
+        assertThrows(IllegalArgumentException.class, () -> BitAllocator.allocate(c, w, 4, new int[] {1, 4, 9}));
+        assertThrows(IllegalArgumentException.class, () -> BitAllocator.allocate(c, w, 4, new int[] {1, 4, 4, 8}));
     }
 
     @Test
@@ -149,7 +193,7 @@ class BitAllocatorTest {
         int[] bits = BitAllocator.allocate(c, w, 16);
         assertEquals(16, used(bits, w), Arrays.toString(bits));
         for (int b : bits) {
-            assertTrue(b == 1 || b == 2 || b == 4 || b == 8);
+            assertTrue(b >= 1 && b <= 8);
         }
         long[] wide = new long[c.length];
         Arrays.fill(wide, 1000);

@@ -287,9 +287,13 @@ public final class FormatReference {
                     float sum = stochastic ? t + random(key, i) : t + 0.5f;
                     int q = (int) Math.floor(sum);
                     q = Math.max(0, Math.min(levels, q));
-                    int bitPos = j * b;
-                    int byteIndex = (int) (groupStart + bitPos / 8);
-                    out[byteIndex] |= (byte) (q << (bitPos % 8));
+                    // bit k of the code is bit j * b + k of the group's bit string: bit
+                    // (j * b + k) mod 8 of its byte (j * b + k) / 8, whichever byte that is
+                    for (int k = 0; k < b; k++) {
+                        int bitPos = j * b + k;
+                        int byteIndex = (int) (groupStart + bitPos / 8);
+                        out[byteIndex] |= (byte) (((q >> k) & 1) << (bitPos % 8));
+                    }
                 }
             }
         }
@@ -319,9 +323,12 @@ public final class FormatReference {
             for (int g = 0; g < s; g++) {
                 float[] rec = readRecord(bytes, fp16, offsets[samples], n * s + g);
                 for (int j = 0; j < groupSize && g * groupSize + j < features; j++) {
-                    int bitPos = j * b;
-                    int byteValue = bytes[(int) (offsets[n] + (long) g * groupSize * b / 8 + bitPos / 8)] & 0xFF;
-                    int q = (byteValue >> (bitPos % 8)) & ((1 << b) - 1);
+                    int q = 0;
+                    for (int k = 0; k < b; k++) {
+                        int bitPos = j * b + k;
+                        int byteValue = bytes[(int) (offsets[n] + (long) g * groupSize * b / 8 + bitPos / 8)] & 0xFF;
+                        q |= ((byteValue >> (bitPos % 8)) & 1) << k;
+                    }
                     y[n * features + g * groupSize + j] = rec[0] + q * rec[1];
                 }
             }

@@ -1,6 +1,7 @@
 package ai.actnn.cuda;
 
 import ai.actnn.quant.GroupStats;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -20,16 +21,19 @@ final class CudaGroupStats implements GroupStats {
     private final PtNDManager owner;
     private final PtNDArray stats;
     private final CudaKernels kernels;
+    private final NDArray source;
     private float[] rangeSquares;
+    private volatile boolean closed;
 
     CudaGroupStats(Shape shape, int groupSize, CudaKernels.Layout layout, PtNDManager owner, PtNDArray stats,
-            CudaKernels kernels) {
+            CudaKernels kernels, NDArray source) {
         this.shape = shape;
         this.groupSize = groupSize;
         this.layout = layout;
         this.owner = owner;
         this.stats = stats;
         this.kernels = kernels;
+        this.source = source;
     }
 
     /** {@inheritDoc} */
@@ -97,9 +101,32 @@ final class CudaGroupStats implements GroupStats {
         return rangeSquares.clone();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Copies the device's {@code (min, max)} pairs to the host (8 bytes per group, a
+     * synchronising copy): meant for the error-bounded policy's measurement steps.
+     */
+    @Override
+    public synchronized float[] groupMinMax() {
+        if (layout.groups() == 0) {
+            return new float[0];
+        }
+        try (NDArray host = stats.toDevice(ai.djl.Device.cpu(), true)) {
+            return host.toFloatArray();
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray tensor() {
+        return closed || source == null || source.isReleased() ? null : source;
+    }
+
     /** Frees the statistics. */
     @Override
     public void close() {
+        closed = true;
         owner.close();
     }
 }

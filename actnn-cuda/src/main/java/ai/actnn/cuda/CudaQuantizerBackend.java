@@ -129,7 +129,7 @@ public final class CudaQuantizerBackend implements Backend, Quantizer, MaskCodec
         PtNDManager owner = (PtNDManager) PtArrays.pt(x, "the tensor to analyze").getManager().newSubManager();
         try (CudaArrays.Input in = CudaArrays.input(x, "the tensor to analyze")) {
             PtNDArray stats = PtArrays.empty(owner, new Shape(2 * layout.groups()), DataType.FLOAT32, device);
-            CudaGroupStats result = new CudaGroupStats(shape, groupSize, layout, owner, stats, kernels);
+            CudaGroupStats result = new CudaGroupStats(shape, groupSize, layout, owner, stats, kernels, x);
             if (layout.groups() > 0) {
                 kernels.groupStats(type, in.address, result.address(), layout, in.aligned(2 * type.getNumOfBytes()));
             }

@@ -383,18 +383,46 @@ static __device__ __forceinline__ void actnn_encode_chunk(actnn_u32* __restrict_
             q1 = actnn_code(b, rr1, rec, bf, bmax);
         }
     }
-    // Lane l's two codes sit at bit 2*l*bits of the chunk's bit string; 16/bits lanes share a word.
-    const int lanesPerWord = 16 / bits;
-    const int sub = lane & (lanesPerWord - 1);
-    actnn_u32 v = (q0 | (q1 << bits)) << (sub * 2 * bits);
-    for (int o = 1; o < lanesPerWord; o <<= 1) {
-        v |= __shfl_xor_sync(ACTNN_FULL, v, o);
+    // Lane l's two codes are the 2*bits bits starting at bit 2*l*bits of the chunk's bit string
+    // (docs/format.md: code j of a group at bit j*bits, least significant first).
+    if ((bits & (bits - 1)) == 0) {
+        // 1, 2, 4, 8 bits: 16/bits lanes share a word without straddling; an xor tree merges them.
+        const int lanesPerWord = 16 / bits;
+        const int sub = lane & (lanesPerWord - 1);
+        actnn_u32 v = (q0 | (q1 << bits)) << (sub * 2 * bits);
+        for (int o = 1; o < lanesPerWord; o <<= 1) {
+            v |= __shfl_xor_sync(ACTNN_FULL, v, o);
+        }
+        if (sub == 0) {
+            const actnn_i64 w = (actnn_i64)c * 2 * bits + lane / lanesPerWord;
+            if (w < groupWords) {  // a group of 32 * odd elements ends half-way through its last chunk
+                ACTNN_ASSERT_ALIGNED(words + w, 4);
+                words[w] = v;
+            }
+        }
+        return;
     }
-    if (sub == 0) {
-        const actnn_i64 w = (actnn_i64)c * 2 * bits + lane / lanesPerWord;
-        if (w < groupWords) {  // a group of 32 * odd elements ends half-way through its last chunk
+    // 3, 5, 6, 7 bits: a lane's bits may straddle two words. Lane k < 2*bits writes word k of the
+    // chunk (its bits 32k..32k+31) and gathers the lanes that overlap it: the lane holding bit 32k,
+    // floor(16k / bits), and the next ones, at most 16/bits + 2 in all (the loop count is the same
+    // for every lane, as the shuffles require).
+    const actnn_u32 v = q0 | (q1 << bits);
+    const int first = (16 * lane) / bits;
+    const int span = 16 / bits + 2;
+    actnn_u32 word = 0u;
+    for (int j = 0; j < span; ++j) {
+        const int src = first + j < 31 ? first + j : 31;
+        const actnn_u32 other = __shfl_sync(ACTNN_FULL, v, src);
+        const int d = 2 * src * bits - 32 * lane;  // where the source's bit 0 lands in word `lane`
+        if (first + j <= 31 && d > -2 * bits && d < 32) {
+            word |= d >= 0 ? other << d : other >> (-d);
+        }
+    }
+    if (lane < 2 * bits) {
+        const actnn_i64 w = (actnn_i64)c * 2 * bits + lane;
+        if (w < groupWords) {
             ACTNN_ASSERT_ALIGNED(words + w, 4);
-            words[w] = v;
+            words[w] = word;
         }
     }
 }
@@ -596,8 +624,12 @@ static __device__ __forceinline__ void actnn_unpack(const actnn_u8* __restrict__
         const bool bad = actnn_isnan(lo) || actnn_isnan(step);
         const int bits = bitsArr != 0 ? (int)bitsArr[n] : uniformBits;
         const actnn_u32 bmax = (1u << bits) - 1u;
-        const int lanesPerWord = 16 / bits;
-        const int shift = (lane & (lanesPerWord - 1)) * 2 * bits;
+        // Lane l's two codes start at bit 2*l*bits of each 64-element chunk: in word w0 from bit
+        // shift, continuing into word w0 + 1 when they straddle it (only at 3, 5, 6, 7 bits).
+        const int at = 2 * lane * bits;
+        const int w0 = at >> 5;
+        const int shift = at & 31;
+        const bool straddles = shift + 2 * bits > 32;
         const actnn_u32* const words = reinterpret_cast<const actnn_u32*>(
                 in + actnn_sample_offset(offsets, n, bytesPerBit, uniformBits) + s * ((actnn_i64)groupSize * bits / 8));
 #pragma unroll 2  // loads of later chunks are issued before the earlier chunks' shuffles
@@ -606,10 +638,14 @@ static __device__ __forceinline__ void actnn_unpack(const actnn_u8* __restrict__
             const bool r0 = p0 < valid;
             const bool r1 = p0 + 1 < valid;
             if (r0) {
-                ACTNN_ASSERT_ALIGNED(words + (actnn_i64)c * 2 * bits + lane / lanesPerWord, 4);
-                const actnn_u32 word = words[(actnn_i64)c * 2 * bits + lane / lanesPerWord];
-                const actnn_u32 q0 = (word >> shift) & bmax;
-                const actnn_u32 q1 = (word >> (shift + bits)) & bmax;
+                const actnn_u32* const chunk = words + (actnn_i64)c * 2 * bits;
+                ACTNN_ASSERT_ALIGNED(chunk + w0, 4);
+                actnn_u32 pair = chunk[w0] >> shift;
+                if (straddles) {
+                    pair |= chunk[w0 + 1] << (32 - shift);  // shift > 0 here: no shift by 32
+                }
+                const actnn_u32 q0 = pair & bmax;
+                const actnn_u32 q1 = (pair >> bits) & bmax;
                 const float y0 = bad ? actnn_nan() : __fadd_rn(lo, __fmul_rn((float)q0, step));
                 const float y1 = bad ? actnn_nan() : __fadd_rn(lo, __fmul_rn((float)q1, step));
                 actnn_store_pair(y, base + p0, r0, r1, vec, y0, y1);

@@ -42,8 +42,7 @@ public class QParallel extends ParallelBlock implements QBlock {
         }
         this.join = join;
         this.kind = kind;
-        // An unrecognised join is recomputed: its inputs in layer group 1, as QGeneric's.
-        this.site = new ActivationSite("QParallel.join", ActivationSite.Kind.OTHER, 1, 1);
+        this.site = new ActivationSite("QParallel.join", ActivationSite.Kind.OTHER, 1);
     }
 
     /**

@@ -26,10 +26,7 @@ public final class QGeneric extends QLayer {
      */
     public QGeneric(Block original) {
         super(original);
-        // A function recomputed from its saved inputs may be non-smooth (max, clip, sin): its
-        // gradient can be far more sensitive to their error than a layer's, so its inputs belong
-        // to layer group 1 (8 bits by default) unless the configuration says otherwise.
-        this.site = new ActivationSite("QGeneric(" + describe(original) + ")", ActivationSite.Kind.OTHER, 1, 1);
+        this.site = new ActivationSite("QGeneric(" + describe(original) + ")", ActivationSite.Kind.OTHER, 1);
     }
 
     @Override

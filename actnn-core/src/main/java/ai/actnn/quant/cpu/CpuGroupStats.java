@@ -1,6 +1,7 @@
 package ai.actnn.quant.cpu;
 
 import ai.actnn.quant.GroupStats;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -15,14 +16,16 @@ final class CpuGroupStats implements GroupStats {
     private final Geometry geometry;
     private final float[] mins;
     private final float[] maxs;
+    private final NDArray source;
     private volatile boolean closed;
 
-    CpuGroupStats(Shape shape, Geometry geometry, float[] mins, float[] maxs) {
+    CpuGroupStats(Shape shape, Geometry geometry, float[] mins, float[] maxs, NDArray source) {
         this.shape = shape;
         this.groupSize = geometry.groupSize;
         this.geometry = geometry;
         this.mins = mins;
         this.maxs = maxs;
+        this.source = source;
     }
 
     /** {@inheritDoc} */
@@ -52,6 +55,24 @@ final class CpuGroupStats implements GroupStats {
             result[n] = (float) sum;
         }
         return result;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public float[] groupMinMax() {
+        checkOpen();
+        float[] out = new float[2 * mins.length];
+        for (int g = 0; g < mins.length; g++) {
+            out[2 * g] = mins[g];
+            out[2 * g + 1] = maxs[g];
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray tensor() {
+        return closed || source == null || source.isReleased() ? null : source;
     }
 
     /**

@@ -109,7 +109,7 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
         try (HostMemory memory = HostMemory.read(x)) {
             Analyzer analyzer = new Analyzer(Elements.of(memory.bytes(), x.getDataType()), geometry, kernel);
             parallel.run(geometry.groups, groupSize, analyzer);
-            return new CpuGroupStats(shape, geometry, analyzer.mins(), analyzer.maxs());
+            return new CpuGroupStats(shape, geometry, analyzer.mins(), analyzer.maxs(), x);
         }
     }
 

@@ -75,7 +75,7 @@ interface GroupKernel {
      *
      * @param codes one code per byte, each below {@code 2^bits}
      * @param count the number of codes, a multiple of 32
-     * @param bits 1, 2, 4 or 8
+     * @param bits 1 to 8
      * @param out receives {@code count * bits / 8} bytes from index 0
      */
     default void pack(byte[] codes, int count, int bits, byte[] out) {

@@ -35,14 +35,21 @@ final class VectorKernel implements GroupKernel {
             LongVector.fromArray(L, new long[] {0, CounterRng.GOLDEN_GAMMA, 2 * CounterRng.GOLDEN_GAMMA,
                 3 * CounterRng.GOLDEN_GAMMA}, 0);
     private static final long FOUR_PAIRS = 4 * CounterRng.GOLDEN_GAMMA;
-    /** Per-lane shifts that bring code {@code lane} of a word of {@code bits}-bit codes to bit 0. */
+    /**
+     * Per-lane shifts that bring code {@code lane} of eight {@code bits}-bit codes to bit 0: from
+     * one 32-bit word up to 4 bits ({@code lane * bits}), and from two words, codes 0-3 and codes
+     * 4-7 each starting at bit 0 of its own, for 5 to 7 bits ({@code (lane % 4) * bits}).
+     */
     private static final IntVector[] SHIFTS = new IntVector[9];
+    /** Lanes 4 to 7, which take the second word when eight codes exceed 32 bits. */
+    private static final VectorMask<Integer> HIGH_LANES =
+            VectorMask.fromArray(I, new boolean[] {false, false, false, false, true, true, true, true}, 0);
 
     static {
-        for (int bits : new int[] {1, 2, 4}) {
+        for (int bits = 1; bits < 8; bits++) {
             int[] s = new int[LANES];
             for (int lane = 0; lane < LANES; lane++) {
-                s[lane] = lane * bits;
+                s[lane] = (bits <= 4 ? lane : lane % 4) * bits;
             }
             SHIFTS[bits] = IntVector.fromArray(I, s, 0);
         }
@@ -190,7 +197,8 @@ final class VectorKernel implements GroupKernel {
      * ({@code b0 << 24 | b1 << 26 | b2 << 28 | b3 << 30}: the other products land below bit 24
      * without overlapping, so nothing carries into it); at 4 bits two shift-or steps pair the
      * codes into a 16-bit lane. 1 and 8 bits stay with {@link BitPacker} (64-bit multiplies and a
-     * plain copy).
+     * plain copy), and so do 3, 5, 6 and 7 bits (three masked shift-or steps per 64-bit word of
+     * eight codes, whose result straddles the lanes a vector could shift).
      */
     @Override
     public void pack(byte[] codes, int count, int bits, byte[] out) {
@@ -229,10 +237,22 @@ final class VectorKernel implements GroupKernel {
         }
         IntVector shifts = SHIFTS[bits];
         int mask = (1 << bits) - 1;
+        if (bits <= 4) {
+            for (int i = 0; i < padded; i += LANES) {
+                // the 8 codes of elements i..i+7 are the bits * 8 bits starting at byte i * bits / 8
+                int word = BitPacker.int32(packed, i * bits / 8);
+                IntVector q = IntVector.broadcast(I, word).lanewise(VectorOperators.LSHR, shifts).and(mask);
+                vlo.add(((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(vstep)).intoArray(y, i);
+            }
+            return;
+        }
         for (int i = 0; i < padded; i += LANES) {
-            // the 8 codes of elements i..i+7 are the bits * 8 bits starting at bit i * bits
-            int word = BitPacker.int32(packed, i * bits / 8);
-            IntVector q = IntVector.broadcast(I, word).lanewise(VectorOperators.LSHR, shifts).and(mask);
+            // 40 to 56 bits: codes 0-3 are the low 4 * bits bits of a 64-bit read, codes 4-7 the
+            // next 4 * bits bits, each group of four fitting one 32-bit word
+            long run = BitPacker.int64(packed, i * bits / 8);
+            IntVector words = IntVector.broadcast(I, (int) run)
+                    .blend(IntVector.broadcast(I, (int) (run >>> (4 * bits))), HIGH_LANES);
+            IntVector q = words.lanewise(VectorOperators.LSHR, shifts).and(mask);
             vlo.add(((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(vstep)).intoArray(y, i);
         }
     }

@@ -65,6 +65,39 @@ class CpuQuantizerBackendTest extends HostManagerTest {
     }
 
     @Test
+    void handComputedGoldenBytesAtThreeBits() {
+        // 32 values 0..31, 3 bits, nearest, G = 32. Record: lo = 0, step = roundUp16(31 / 7) =
+        // 4.4296875 = 0x446E. Codes round(j / step): 0 0 0 1 1 1 1 2 2 2 2 2 3 3 3 3 4 4 4 4 5 5 5
+        // 5 5 6 6 6 6 7 7 7. Code j occupies bits 3j..3j+2 of the 96-bit string, least significant
+        // first, so codes 2, 5, 10, ... straddle two bytes: e.g. code 2 (0) is bits 6-7 of byte 0
+        // and bit 0 of byte 1, code 5 (1) is bit 7 of byte 1 and bits 0-1 of byte 2.
+        float[] x = new float[32];
+        for (int j = 0; j < 32; j++) {
+            x[j] = j;
+        }
+        byte[] expected = {
+            0x00, (byte) 0x92, 0x44, (byte) 0x92, (byte) 0xB4, 0x6D, 0x24, (byte) 0xD9, (byte) 0xB6, (byte) 0xB5,
+            (byte) 0xED, (byte) 0xFF, // payload: 12 bytes = 32 codes * 3 bits
+            0x00, 0x00, 0x6E, 0x44 // lo = +0, step = 0x446E, little-endian
+        };
+        NDArray t = manager.create(x, new Shape(1, 32));
+        for (CpuQuantizerBackend b : variants()) {
+            try (PackedTensor p = b.quantize(t, QuantizeSpec.uniform(3, 32, 0, false), manager)) {
+                assertArrayEquals(expected, bytes(p), b.toString());
+                try (NDArray y = b.dequantize(p, manager)) {
+                    float step = 4.4296875f;
+                    float[] v = y.toFloatArray();
+                    assertEquals(0f, v[2]);
+                    assertEquals(step, v[3]);
+                    assertEquals(5 * step, v[24]);
+                    assertEquals(6 * step, v[25]);
+                    assertEquals(7 * step, v[31]);
+                }
+            }
+        }
+    }
+
+    @Test
     void bytesEqualTheIndependentReference() {
         // shape, group size, bits per sample, scale (1e5 needs FP32 records), poisoned elements
         Object[][] cases = {
@@ -77,6 +110,12 @@ class CpuQuantizerBackendTest extends HostManagerTest {
             {new Shape(7, 1000), 96, new int[] {1, 2, 4, 8, 8, 4, 2}, 1f, new int[0]},
             {new Shape(3, 70), 32, new int[] {2, 4, 8}, 1e5f, new int[] {100}},
             {new Shape(2, 64), 32, new int[] {2, 2}, 1e-3f, new int[0]},
+            // every width, including those whose codes straddle bytes (3, 5, 6, 7)
+            {new Shape(8, 100), 32, new int[] {1, 2, 3, 4, 5, 6, 7, 8}, 1f, new int[] {250}},
+            {new Shape(4, 3, 5, 7), 96, new int[] {3, 5, 6, 7}, 1f, new int[0]},
+            {new Shape(2, 300), 256, new int[] {7, 3}, 1f, new int[0]},
+            {new Shape(3, 70), 32, new int[] {5, 6, 7}, 1e5f, new int[] {100}},
+            {new Shape(4), 32, new int[] {3, 5, 6, 7}, 1f, new int[0]},
         };
         long key = 0x5EED_0001L;
         java.util.Set<Boolean> metadataSeen = new java.util.HashSet<>();
@@ -123,6 +162,38 @@ class CpuQuantizerBackendTest extends HostManagerTest {
     }
 
     @Test
+    void everyWidthRoundTripsBitForBitWithTheReference() {
+        // uniform widths 1..8, FP16 and FP32 records, both roundings, a partial last group
+        Shape shape = new Shape(3, 200);
+        for (int bits = 1; bits <= 8; bits++) {
+            for (float scale : new float[] {1f, 1e5f}) {
+                float[] x = gaussian(600, 31 + bits);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] *= scale;
+                }
+                x[17] = scale; // a large offset against the range makes FP32 records at 1e5
+                NDArray t = manager.create(x, shape);
+                int[] perSample = {bits, bits, bits};
+                for (boolean stochastic : new boolean[] {true, false}) {
+                    String what = bits + " bits, scale " + scale + ", stochastic " + stochastic;
+                    FormatReference.Packed expected = reference(x, shape, 64, perSample, bits, stochastic);
+                    try (PackedTensor p = backend.quantize(t, QuantizeSpec.uniform(bits, 64, bits, stochastic), manager);
+                            NDArray y = backend.dequantize(p, manager)) {
+                        assertArrayEquals(expected.bytes, bytes(p), what);
+                        assertEquals(3L * 4 * 64 * bits / 8, p.payloadBytes(), what);
+                        float[] ref = FormatReference.unpack(expected.bytes, expected.fp16, 3, 200, 64, perSample);
+                        float[] got = y.toFloatArray();
+                        for (int i = 0; i < ref.length; i++) {
+                            assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(got[i]), what + " element " + i);
+                        }
+                        checkBound(x, got, p, bits, stochastic);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void fp16InputPacksLikeItsWideningAndDequantizesToFp16() {
         Shape shape = new Shape(3, 100);
         float[] x = gaussian(300, 5);
@@ -151,7 +222,7 @@ class CpuQuantizerBackendTest extends HostManagerTest {
         Shape shape = new Shape(8, 1000);
         float[] x = gaussian(8000, 11);
         NDArray t = manager.create(x, shape);
-        for (int bits : new int[] {1, 2, 4, 8}) {
+        for (int bits = 1; bits <= 8; bits++) {
             for (boolean stochastic : new boolean[] {true, false}) {
                 try (PackedTensor p = backend.quantize(t, QuantizeSpec.uniform(bits, 256, bits, stochastic), manager);
                         NDArray y = backend.dequantize(p, manager)) {
@@ -265,7 +336,7 @@ class CpuQuantizerBackendTest extends HostManagerTest {
     void sizesAreExact() {
         NDArray t = manager.create(gaussian(4 * 512, 2), new Shape(4, 512));
         long inputBytes = 4 * 512 * 4;
-        for (int bits : new int[] {1, 2, 4, 8}) {
+        for (int bits = 1; bits <= 8; bits++) {
             try (PackedTensor p = backend.quantize(t, QuantizeSpec.uniform(bits, 256, 0, true), manager)) {
                 assertEquals(inputBytes * bits / 32, p.payloadBytes(), bits + " bits");
                 assertEquals(8 * 4, p.metadataBytes(), "FP16 records: 4 bytes for each of 8 groups");

@@ -40,7 +40,7 @@ class KernelsTest {
             scalar.minMax(xa, length, a.minMax);
             vector.minMax(xb, length, b.minMax);
             assertArrayEquals(a.minMax, b.minMax, 0f, "minMax of " + length);
-            int bits = 1 << random.nextInt(4);
+            int bits = 1 + random.nextInt(8);
             int levels = (1 << bits) - 1;
             float lo = a.minMax[0] - random.nextFloat() * 0.01f;
             float step = (a.minMax[1] - lo) / levels * (1 + random.nextFloat() * 0.01f);

@@ -96,6 +96,8 @@ public final class ReferenceDataGenerator {
             g.maskCases(m);
             g.nonZeroCases(m);
             g.poolCases(m);
+            // after every older case, so that their random draws and bytes stay as they were
+            g.widthCases(m);
         }
         return g.files;
     }
@@ -147,6 +149,45 @@ public final class ReferenceDataGenerator {
             e.f32s("rangeSquares", stats.sampleRangeSquares());
         }
         write(e);
+    }
+
+    /**
+     * Widths added after the first reference data: uniform 3, 5, 6 and 7 bits and per-sample mixes
+     * of all eight widths, on shapes whose groups are partial, span samples' ends and need FP16 or
+     * FP32 records ({@code qw*} files).
+     */
+    private void widthCases(NDManager m) throws IOException {
+        long[][] shapes = {{3, 5}, {4, 300}, {5, 33}, {2, 3, 4, 5}, {6, 64}, {2, 1500}, {8, 96}};
+        int[] groups = {256, 256, 32, 96, 32, 1024, 32};
+        String[] patterns = {"normal", "specials", "constant", "huge", "relu", "signed-zeros", "tiny", "positive"};
+        int[] uniform = {3, 5, 6, 7};
+        int c = 0;
+        for (int s = 0; s < shapes.length; s++) {
+            Shape shape = new Shape(shapes[s]);
+            int n = (int) shape.get(0);
+            for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
+                for (int v = 0; v < 5; v++) {
+                    String pattern = patterns[(s + v) % patterns.length];
+                    boolean stochastic = c % 3 != 2;
+                    long key = random.nextLong();
+                    QuantizeSpec spec;
+                    if (v < 4) {
+                        spec = QuantizeSpec.uniform(uniform[v], groups[s], key, stochastic);
+                    } else {
+                        int[] bits = new int[n];
+                        for (int i = 0; i < n; i++) {
+                            bits[i] = 1 + random.nextInt(8);
+                        }
+                        spec = QuantizeSpec.perSample(bits, groups[s], key, stochastic);
+                    }
+                    try (NDManager sub = m.newSubManager()) {
+                        NDArray x = tensor(sub, shape, type, pattern);
+                        quantizeCase(sub, String.format("qw%03d", c), x, spec);
+                    }
+                    c++;
+                }
+            }
+        }
     }
 
     // ---- masks ----------------------------------------------------------------------------------
