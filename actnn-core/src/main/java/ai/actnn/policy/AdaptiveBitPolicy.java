@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * (any width from 1 to 8, where ActNN has only 1, 2, 4 and 8) for the layer's budget; with
  * per-layer allocation on, after each backward the budget is
  * redistributed across layers (weighted by their sizes) the same way. BatchNorm layers take the
- * bits of the preceding convolution or linear layer. Until a layer has seen a gradient, its
+ * bits of the preceding convolution or linear layer, but never fewer than their group's bits:
+ * their backward is quadratic in the saved input, so a 1-bit sample would bias it. Until a layer has seen a gradient, its
  * samples get the initial bits (8); a layer whose backward reports no gradient statistics gets
  * its layer group's bits from the second step on.
  */
@@ -105,7 +106,7 @@ public final class AdaptiveBitPolicy implements BitPolicy {
                 return FixedBitPolicy.uniform(groupBits, samples);
             }
             if (lastWeightedBits != null && lastWeightedBits.length == samples) {
-                return lastWeightedBits.clone();
+                return atLeast(lastWeightedBits, groupBits);
             }
         } else if (!config.isAdaptiveConvScheme()) {
             return FixedBitPolicy.uniform(groupBits, samples);
@@ -136,6 +137,22 @@ public final class AdaptiveBitPolicy implements BitPolicy {
             lastWeightedBits = bits;
         }
         return bits;
+    }
+
+    /**
+     * Returns a copy of per-sample bits raised to a floor. Batch normalisation copies the bits of
+     * the preceding layer but never goes below its group's bits: its backward is quadratic in the
+     * saved standardised input (the projection {@code x̂_i * mean(dy * x̂)} multiplies the element
+     * by itself), so the rounding variance of a 1-bit sample becomes a bias of the input gradient
+     * of about {@code variance / count} per element, where a convolution's or linear layer's error
+     * (linear in the saved input) stays unbiased.
+     */
+    private static int[] atLeast(int[] bits, int floor) {
+        int[] out = bits.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.max(out[i], floor);
+        }
+        return out;
     }
 
     /** Returns each sample's gradient scale, or null before the site has seen a gradient. */
