@@ -51,19 +51,20 @@ public final class Clipping {
         if ((atLow == 0f || atLow == 1f) && (atHigh == 0f || atHigh == 1f)) {
             return new Clipping(low, high, MaskCodec.Range.of(low, high, atLow == 1f, atHigh == 1f), null);
         }
-        // Intervals [b(k-1), b(k)): below, exactly low, inside, exactly high, above.
+        // Codes count the boundaries below the value, so interval k is (b(k-1), b(k)]: below,
+        // exactly low, inside, exactly high, above.
         List<Float> bounds = new ArrayList<>();
         List<Float> values = new ArrayList<>();
         values.add(0f);
         if (Float.isFinite(low)) {
-            add(bounds, values, low, atLow);
-            add(bounds, values, Math.nextUp(low), 1f);
+            add(bounds, values, Math.nextDown(low), atLow);
+            add(bounds, values, low, 1f);
         } else {
             values.set(0, 1f);
         }
         if (Float.isFinite(high)) {
-            add(bounds, values, high, atHigh);
-            add(bounds, values, Math.nextUp(high), 0f);
+            add(bounds, values, Math.nextDown(high), atHigh);
+            add(bounds, values, high, 0f);
         }
         float[] b = new float[bounds.size()];
         float[] v = new float[values.size()];
@@ -80,7 +81,7 @@ public final class Clipping {
         return new Clipping(low, high, null, new CodeTable(b, v, bits));
     }
 
-    /** Starts a new interval at {@code bound}, unless it has the previous interval's value. */
+    /** Gives values above {@code bound} a new factor, unless the previous interval has it already. */
     private static void add(List<Float> bounds, List<Float> values, float bound, float value) {
         if (values.get(values.size() - 1) != value) {
             bounds.add(bound);

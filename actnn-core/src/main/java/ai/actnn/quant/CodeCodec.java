@@ -11,8 +11,9 @@ import ai.djl.ndarray.NDManager;
 public interface CodeCodec {
 
     /**
-     * Encodes each element by its interval: code {@code k} where {@code boundaries[k-1] <=
-     * scale * x < boundaries[k]} (NaN gets the last code), packed {@code bits} per element.
+     * Encodes each element by its interval: code {@code k} where {@code boundaries[k-1] < scale
+     * * x <= boundaries[k]}, i.e. the number of boundaries below the value, as {@code
+     * torch.bucketize} counts (NaN gets the last code), packed {@code bits} per element.
      *
      * @param x a FLOAT32 or FLOAT16 tensor
      * @param boundaries sorted interval boundaries, at most {@code 2^bits - 1}
