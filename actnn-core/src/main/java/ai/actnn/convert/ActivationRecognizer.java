@@ -2,7 +2,9 @@ package ai.actnn.convert;
 
 import ai.actnn.nn.Clipping;
 import ai.actnn.nn.activation.QClip;
+import ai.actnn.nn.activation.QElu;
 import ai.actnn.nn.activation.QGelu;
+import ai.actnn.nn.activation.QLeakyReLU;
 import ai.actnn.nn.activation.QReLU;
 import ai.actnn.nn.activation.QSigmoid;
 import ai.actnn.nn.activation.QSoftmax;
@@ -90,6 +92,17 @@ final class ActivationRecognizer {
             if (beta != null && all(xs, ys, (x, y) -> Probes.same(y, Activation.swish(x, beta)))) {
                 return new QSwish(block, beta);
             }
+            Block leaky = leakyRelu(block, manager, f, xs, ys);
+            if (leaky != null) {
+                return leaky;
+            }
+            if (all(xs, ys, (x, y) -> Probes.same(y, Activation.selu(x)))) {
+                return QElu.selu(block);
+            }
+            Float alpha = eluAlpha(manager, f);
+            if (alpha != null && all(xs, ys, (x, y) -> Probes.same(y, Activation.elu(x, alpha)))) {
+                return QElu.elu(block, alpha);
+            }
             return null;
         } catch (RuntimeException e) {
             logger.debug("probing {} failed: it is not recognised", block, e);
@@ -112,6 +125,53 @@ final class ActivationRecognizer {
             }
         }
         return true;
+    }
+
+    /**
+     * Returns the leaky ReLU a function computes, or null: its slope is {@code -f(-1)}, its values
+     * must equal PyTorch's {@code leaky_relu} on every probe, and its gradient must be 1 above 0
+     * and the slope below (its gradient exactly at 0, which {@code maximum(x, a * x)} splits,
+     * is read and kept).
+     */
+    private static Block leakyRelu(Block block, NDManager manager, Function<NDArray, NDArray> f, List<NDArray> xs, List<NDArray> ys) {
+        float[] v;
+        try {
+            v = Probes.perPoint(f.apply(Probes.filled(manager, new float[] {-1f, 1f})), 2);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (v == null || v[1] != 1f) {
+            return null;
+        }
+        float alpha = -v[0];
+        if (!Float.isFinite(alpha) || alpha == 0f || alpha == 1f
+                || !all(xs, ys, (x, y) -> Probes.same(y, Activation.leakyRelu(x, alpha)))) {
+            return null;
+        }
+        float[] g;
+        try {
+            g = Probes.gradientAt(manager, new float[] {1f, 0f, -1f}, f);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (g == null || g[0] != 1f || g[2] != alpha || !Float.isFinite(g[1])) {
+            return null;
+        }
+        return new QLeakyReLU(block, alpha, g[1]);
+    }
+
+    /** ELU's alpha from its saturation value {@code f(-1e6) = -alpha}, or null unless {@code f(1) = 1}. */
+    private static Float eluAlpha(NDManager manager, Function<NDArray, NDArray> f) {
+        try {
+            float[] v = Probes.perPoint(f.apply(Probes.filled(manager, new float[] {-1e6f, 1f})), 2);
+            if (v == null || v[1] != 1f) {
+                return null;
+            }
+            float alpha = -v[0];
+            return alpha > 0 && Float.isFinite(alpha) ? alpha : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** Swish's beta from its value at 1 ({@code sigmoid(beta)}), rounded off the probe's noise. */

@@ -74,6 +74,14 @@ final class BuiltInRules {
         }
         r.registerLambda("maxPool2d", (b, c) -> PoolingRecognizer.maxPool2d(b));
         r.registerLambda("avgPool2d", (b, c) -> PoolingRecognizer.avgPool2d(b));
+        r.registerLambda("maxPool1d", (b, c) -> PoolingRecognizer.maxPool(b, 1));
+        r.registerLambda("maxPool3d", (b, c) -> PoolingRecognizer.maxPool(b, 3));
+        r.registerLambda("avgPool1d", (b, c) -> PoolingRecognizer.avgPool(b, 1));
+        r.registerLambda("avgPool3d", (b, c) -> PoolingRecognizer.avgPool(b, 3));
+        for (int axes = 1; axes <= 3; axes++) {
+            int a = axes;
+            r.registerLambda("globalMaxPool" + axes + "d", (b, c) -> PoolingRecognizer.globalMaxPool(b, a));
+        }
     }
 
     /** Dense embeddings; sparse gradients are left to the generic wrapper. */

@@ -82,4 +82,44 @@ public final class ActivationOps {
             TorchScriptModule.call("relu_inplace", scratch, x).close();
         }
     }
+
+    /**
+     * Exact ELU backward at the input ({@code y = scale * (x > 0 ? x : alpha * (exp(x *
+     * inputScale) - 1))}): PyTorch's {@code elu_backward}, as autograd runs it for {@code elu} and
+     * {@code selu}.
+     *
+     * @param grad dL/dy
+     * @param x the input
+     * @param alpha the negative-side coefficient (DJL's float, widened)
+     * @param scale the output scale (1 for ELU, SELU's lambda for SELU)
+     * @param inputScale the input scale (1 for both)
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray eluBackward(
+            NDArray grad, NDArray x, double alpha, double scale, double inputScale, NDManager manager) {
+        return TorchScriptModule.call("elu_backward", manager, grad, x, alpha, scale, inputScale).singletonOrThrow();
+    }
+
+    /**
+     * ELU backward from the negative part of the output and the sign of the input: {@code grad *
+     * scale} where {@code positive} is set, else {@code grad * inputScale * (y + alpha * scale)},
+     * with {@code y} clamped to {@code [-alpha * scale, 0]} (a restored value may leave that range
+     * by the rounding of its metadata).
+     *
+     * @param grad dL/dy
+     * @param y the negative part of the output, {@code min(y, 0)} (possibly restored from its
+     *     compressed copy)
+     * @param positive 1 where the input was positive, else 0
+     * @param alpha the negative-side coefficient
+     * @param scale the output scale
+     * @param inputScale the input scale
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray eluBackwardFromOutput(
+            NDArray grad, NDArray y, NDArray positive, double alpha, double scale, double inputScale, NDManager manager) {
+        return TorchScriptModule.call("elu_backward_from_output", manager, grad, y, positive, alpha, scale, inputScale)
+                .singletonOrThrow();
+    }
 }

@@ -133,3 +133,77 @@ class ActnnOps(Module):
     return (grad - (sum_dy / count).view(shape) - (x - mean.view(shape)) * k.view(shape)) * (gamma * invstd).view(shape)
   def relu_inplace(self: __torch__.ActnnOps, x: Tensor) -> Tensor:
     return torch.relu_(x)
+  def max_pool1d_offsets(self: __torch__.ActnnOps, x: Tensor, k: List[int], s: List[int], p: List[int], ceil: bool) -> Tuple[Tensor, Tensor]:
+    y, idx = torch.max_pool1d_with_indices(x, k, s, p, [1], ceil)
+    o = torch.arange(y.size(-1), device=x.device) * s[0] - p[0]
+    off = idx - o
+    return y, off.to(dtype=0)
+  def max_pool1d_offsets_backward(self: __torch__.ActnnOps, grad: Tensor, off: Tensor, L: int, k: List[int], s: List[int], p: List[int]) -> Tensor:
+    o = torch.arange(grad.size(-1), device=grad.device) * s[0] - p[0]
+    idx = off.to(dtype=4) + o
+    lead = grad.shape[:-1]
+    g2 = grad.reshape([-1, grad.size(-1)])
+    gx = torch.zeros([g2.size(0), L], dtype=grad.dtype, device=grad.device)
+    gx.scatter_add_(1, idx.reshape([g2.size(0), -1]), g2)
+    return gx.view(lead + [L])
+  def max_pool3d_offsets(self: __torch__.ActnnOps, x: Tensor, k: List[int], s: List[int], p: List[int], ceil: bool) -> Tuple[Tensor, Tensor]:
+    y, idx = torch.max_pool3d_with_indices(x, k, s, p, [1, 1, 1], ceil)
+    H = x.size(-2)
+    W = x.size(-1)
+    od = (torch.arange(y.size(-3), device=x.device) * s[0] - p[0]).view(-1, 1, 1)
+    oh = (torch.arange(y.size(-2), device=x.device) * s[1] - p[1]).view(1, -1, 1)
+    ow = (torch.arange(y.size(-1), device=x.device) * s[2] - p[2]).view(1, 1, -1)
+    i_d = torch.div(idx, H * W, rounding_mode='floor')
+    rest = idx - i_d * (H * W)
+    ih = torch.div(rest, W, rounding_mode='floor')
+    iw = rest - ih * W
+    off = ((i_d - od) * k[1] + (ih - oh)) * k[2] + (iw - ow)
+    return y, off.to(dtype=0)
+  def max_pool3d_offsets_backward(self: __torch__.ActnnOps, grad: Tensor, off: Tensor, D: int, H: int, W: int, k: List[int], s: List[int], p: List[int]) -> Tensor:
+    o = off.to(dtype=4)
+    kd = torch.div(o, k[1] * k[2], rounding_mode='floor')
+    r = o - kd * (k[1] * k[2])
+    kh = torch.div(r, k[2], rounding_mode='floor')
+    kw = r - kh * k[2]
+    od = (torch.arange(grad.size(-3), device=grad.device) * s[0] - p[0]).view(-1, 1, 1)
+    oh = (torch.arange(grad.size(-2), device=grad.device) * s[1] - p[1]).view(1, -1, 1)
+    ow = (torch.arange(grad.size(-1), device=grad.device) * s[2] - p[2]).view(1, 1, -1)
+    idx = ((od + kd) * H + (oh + kh)) * W + (ow + kw)
+    lead = grad.shape[:-3]
+    g2 = grad.reshape([-1, grad.size(-3) * grad.size(-2) * grad.size(-1)])
+    gx = torch.zeros([g2.size(0), D * H * W], dtype=grad.dtype, device=grad.device)
+    gx.scatter_add_(1, idx.reshape([g2.size(0), -1]), g2)
+    return gx.view(lead + [D, H, W])
+  def global_max_pool(self: __torch__.ActnnOps, x: Tensor) -> Tuple[Tensor, Tensor]:
+    n = x.dim() - 2
+    if n == 1:
+      y, idx = torch.adaptive_max_pool1d(x, [1])
+    elif n == 2:
+      y, idx = torch.adaptive_max_pool2d(x, [1, 1])
+    else:
+      y, idx = torch.adaptive_max_pool3d(x, [1, 1, 1])
+    return y.reshape([x.size(0), x.size(1)]), idx.reshape([x.size(0), x.size(1)]).to(dtype=3)
+  def global_max_pool_backward(self: __torch__.ActnnOps, grad: Tensor, idx: Tensor, shape: List[int]) -> Tensor:
+    rows = shape[0] * shape[1]
+    spatial = 1
+    for d in shape[2:]:
+      spatial = spatial * d
+    gx = torch.zeros([rows, spatial], dtype=grad.dtype, device=grad.device)
+    gx.scatter_(1, idx.to(dtype=4).reshape([rows, 1]), grad.reshape([rows, 1]))
+    return gx.view(shape)
+  def avg_pool1d_backward(self: __torch__.ActnnOps, grad: Tensor, shape: List[int], k: List[int], s: List[int], p: List[int], ceil: bool, count_include_pad: bool) -> Tensor:
+    x = torch.empty(shape[:-1] + [1, shape[-1]], dtype=grad.dtype, device=grad.device)
+    gx = torch.avg_pool2d_backward(grad.unsqueeze(-2), x, [1, k[0]], [1, s[0]], [0, p[0]], ceil, count_include_pad, None)
+    return gx.squeeze(-2)
+  def avg_pool3d_backward(self: __torch__.ActnnOps, grad: Tensor, shape: List[int], k: List[int], s: List[int], p: List[int], ceil: bool, count_include_pad: bool) -> Tensor:
+    x = torch.empty(shape, dtype=grad.dtype, device=grad.device)
+    return torch.avg_pool3d_backward(grad, x, k, s, p, ceil, count_include_pad, None)
+  def elu_backward(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    return torch.elu_backward(grad, alpha, scale, input_scale, False, x)
+  def elu_backward_from_output(self: __torch__.ActnnOps, grad: Tensor, y: Tensor, positive: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    yc = torch.where(positive > 0, torch.ones_like(y), torch.clamp(y, -alpha * scale, 0.0))
+    return torch.elu_backward(grad, alpha, scale, input_scale, True, yc)
+  def avg_pool1d(self: __torch__.ActnnOps, x: Tensor, k: List[int], s: List[int], p: List[int], ceil: bool, count_include_pad: bool) -> Tensor:
+    return torch.avg_pool1d(x, k, s, p, ceil, count_include_pad)
+  def avg_pool3d(self: __torch__.ActnnOps, x: Tensor, k: List[int], s: List[int], p: List[int], ceil: bool, count_include_pad: bool) -> Tensor:
+    return torch.avg_pool3d(x, k, s, p, ceil, count_include_pad, None)
