@@ -29,10 +29,23 @@ import java.util.Arrays;
  * that centre, inverse standard deviation 1 and weight {@code gamma * invstd}: exactly the batch
  * normalisation's gradient expressed in {@code x̂}. Large batches are done a chunk of samples at a
  * time (the per-channel sums first, then the input gradient chunk by chunk).
+ *
+ * <p>Few values per channel: the backward is quadratic in {@code x̂} (its projection {@code x̂_i *
+ * mean(dy * x̂)} multiplies an element by itself), so the rounding variance of {@code x̂} becomes a
+ * bias of about {@code variance / count} of the input gradient, where {@code count} is the number
+ * of values a channel normalises (batch times spatial positions). Where that count is below
+ * {@link #FEW_VALUES} (a small batch at the 1x1 or 2x2 maps at the end of a CNN), {@code x̂} is
+ * saved at a second site of layer group 1 (8 bits at L3), whose variance is some 4000 times
+ * smaller; such a layer holds fewer than {@code FEW_VALUES} values per channel, so this costs
+ * little memory.
  */
 final class BatchNormFunction implements QFunction {
 
+    /** Below this many values per channel, {@code x̂} is saved at the few-values site. */
+    static final int FEW_VALUES = 16;
+
     private final ActivationSite site;
+    private final ActivationSite fewValuesSite;
     private final int axis;
     private final float epsilon;
     private final float momentum;
@@ -43,8 +56,16 @@ final class BatchNormFunction implements QFunction {
     private boolean standardized;
 
     BatchNormFunction(
-            ActivationSite site, int axis, float epsilon, float momentum, int virtualBatchSize, NDArray runningMean, NDArray runningVar) {
+            ActivationSite site,
+            ActivationSite fewValuesSite,
+            int axis,
+            float epsilon,
+            float momentum,
+            int virtualBatchSize,
+            NDArray runningMean,
+            NDArray runningVar) {
         this.site = site;
+        this.fewValuesSite = fewValuesSite;
         this.axis = axis;
         this.epsilon = epsilon;
         this.momentum = momentum;
@@ -65,7 +86,10 @@ final class BatchNormFunction implements QFunction {
         NDArray beta = ctx.parameter(1);
         NDArray[] chunks = virtualBatchSize > 0 ? splitGhost(x) : new NDArray[] {x};
         ghosts = chunks.length;
-        standardized = ctx.compresses(x, site);
+        long channels = x.getShape().get(axis == -1 ? 1 : axis);
+        long perChannel = chunks[0].getShape().size() / Math.max(1, channels);
+        ActivationSite where = perChannel < FEW_VALUES ? fewValuesSite : site;
+        standardized = ctx.compresses(x, where);
         NDList outs = new NDList(chunks.length);
         NDList stats = new NDList(2 * chunks.length);
         for (NDArray chunk : chunks) {
@@ -86,7 +110,7 @@ final class BatchNormFunction implements QFunction {
                 hats[i] = affine(chunks[i], stats.get(2 * i), stats.get(2 * i + 1), null, null);
             }
             try (NDArray hat = hats.length == 1 ? hats[0] : NDArrays.concat(new NDList(hats), 0)) {
-                ctx.save(hat, site);
+                ctx.save(hat, where);
             }
             if (hats.length > 1) {
                 for (NDArray h : hats) {
@@ -97,7 +121,7 @@ final class BatchNormFunction implements QFunction {
                 ctx.saveExact(stats.get(2 * i + 1));
             }
         } else {
-            ctx.save(x, site);
+            ctx.save(x, where);
             for (NDArray s : stats) {
                 ctx.saveExact(s);
             }

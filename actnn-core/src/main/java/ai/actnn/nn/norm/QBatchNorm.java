@@ -25,6 +25,12 @@ public final class QBatchNorm extends QLayer {
     private final float epsilon;
     private final float momentum;
     private final int virtualBatchSize;
+    /**
+     * Where the layer saves when each channel normalises fewer than {@link
+     * BatchNormFunction#FEW_VALUES} values: layer group 1 (8 bits at L3), see {@link
+     * BatchNormFunction}.
+     */
+    private final ActivationSite fewValuesSite;
 
     /**
      * Wraps a batch normalisation (or a ghost batch normalisation); the Q-layer shares its
@@ -42,6 +48,7 @@ public final class QBatchNorm extends QLayer {
                         ? BlockIntrospection.read(bn, GhostBatchNorm.class, "virtualBatchSize", Integer.class)
                         : 0;
         this.site = new ActivationSite("QBatchNorm", ActivationSite.Kind.BATCH_NORM, 1);
+        this.fewValuesSite = new ActivationSite("QBatchNorm(few values per channel)", ActivationSite.Kind.BATCH_NORM, 1, 1);
     }
 
     @Override
@@ -50,6 +57,7 @@ public final class QBatchNorm extends QLayer {
         NDList parameters = new NDList(ps.getValue(param("gamma"), device, true), ps.getValue(param("beta"), device, true));
         BatchNormFunction f = new BatchNormFunction(
                 site,
+                fewValuesSite,
                 axis,
                 epsilon,
                 momentum,
