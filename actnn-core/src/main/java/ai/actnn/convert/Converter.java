@@ -4,6 +4,7 @@ import ai.actnn.internal.BlockIntrospection;
 import ai.actnn.internal.DjlCompatibility;
 import ai.actnn.nn.QBlock;
 import ai.actnn.nn.QLayer;
+import ai.actnn.nn.activation.QElementwise;
 import ai.actnn.nn.core.QGeneric;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
@@ -26,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>itself if it is a Q-block already ({@link QBlock});
  *   <li>what its registered factory makes (by lambda name, class or nearest superclass);
- *   <li>for an unnamed lambda block: the Q-layer of the activation it is proven to compute
- *       (probed exactly, at large magnitudes and at its kinks);
+ *   <li>for a parameterless lambda block: the Q-layer of the activation it is proven to compute
+ *       (probed exactly, at large magnitudes and at its kinks), else, if it is verified to be
+ *       element-wise, {@link QElementwise} (its derivative kept at the level's bits);
  *   <li>for another composite block: a copy whose children are converted, sharing the original's
  *       parameters;
  *   <li>otherwise {@link QGeneric}: its inputs compressed, recomputed in backward (always
@@ -102,6 +104,13 @@ public final class Converter {
             Block recognised = ActivationRecognizer.recognize(block);
             if (recognised != null) {
                 return count(recognised);
+            }
+            if (ElementwiseRecognizer.isElementwise(block)) {
+                logger.info(
+                        "{}: an element-wise function of no dedicated Q-layer; it keeps its derivative at the"
+                                + " level's bits (QElementwise)",
+                        describe(block));
+                return count(new QElementwise(block));
             }
             return generic(block, "what it computes was not recognised");
         }

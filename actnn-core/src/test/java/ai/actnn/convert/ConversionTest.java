@@ -153,8 +153,13 @@ class ConversionTest {
     @Test
     void reluStaysReLUAndUnknownFunctionsFallBackToTheGenericWrapper() {
         assertInstanceOf(QReLU.class, QModule.convert(new LambdaBlock(Activation::relu)));
-        // Softplus saturates nowhere and is no known activation: recomputed, never guessed.
-        assertInstanceOf(QGeneric.class, QModule.convert(new LambdaBlock(l -> new NDList(Activation.softPlus(l.singletonOrThrow())))));
+        // Softplus saturates nowhere and is no known activation: never guessed; it is verified
+        // element-wise and keeps its derivative.
+        assertInstanceOf(
+                ai.actnn.nn.activation.QElementwise.class,
+                QModule.convert(new LambdaBlock(l -> new NDList(Activation.softPlus(l.singletonOrThrow())))));
+        // A function of several elements: recomputed.
+        assertInstanceOf(QGeneric.class, QModule.convert(new LambdaBlock(l -> new NDList(l.singletonOrThrow().softmax(0)))));
         // ReLU below 1e3, zero above: agrees with ReLU on N(0, 1), not on the probes.
         LambdaBlock tricky = new LambdaBlock(l -> {
             NDArray x = l.singletonOrThrow();
