@@ -292,9 +292,10 @@ class EngineTest {
                                     if (failForward.get() || (failBackward.get() && !inForward.get())) {
                                         throw new IllegalStateException("injected failure");
                                     }
-                                    return x.mul(x);
+                                    // Not element-wise (the mean): recomputed in backward.
+                                    return x.mul(x).add(x.mean());
                                 },
-                                "square"));
+                                "square plus mean"));
         try (NDManager m = NDManager.newBaseManager()) {
             Model model = Model.newInstance("q");
             model.setBlock(QModule.convert(net));

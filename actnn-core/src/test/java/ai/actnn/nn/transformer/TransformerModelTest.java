@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.QModule;
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.nn.activation.QElementwise;
 import ai.actnn.nn.activation.QGelu;
 import ai.actnn.nn.activation.QSigmoid;
 import ai.actnn.nn.activation.QSoftmax;
 import ai.actnn.nn.activation.QSwish;
 import ai.actnn.nn.activation.QTanh;
 import ai.actnn.nn.core.QEmbedding;
-import ai.actnn.nn.core.QGeneric;
 import ai.actnn.testing.GradientHarness;
 import ai.djl.modality.nlp.DefaultVocabulary;
 import ai.djl.modality.nlp.embedding.TrainableWordEmbedding;
@@ -237,7 +237,7 @@ class TransformerModelTest {
         };
         Class<?>[] expected = {
             QGelu.class, QGelu.class, QSwish.class, QSwish.class, QTanh.class, QTanh.class,
-            QSigmoid.class, QSoftmax.class, QSoftmax.class, QGeneric.class
+            QSigmoid.class, QSoftmax.class, QSoftmax.class, QElementwise.class
         };
         for (int i = 0; i < blocks.length; i++) {
             assertInstanceOf(expected[i], QModule.convert(blocks[i]), "block " + i);
