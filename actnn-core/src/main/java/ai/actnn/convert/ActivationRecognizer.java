@@ -5,6 +5,7 @@ import ai.actnn.nn.activation.QClip;
 import ai.actnn.nn.activation.QElu;
 import ai.actnn.nn.activation.QGelu;
 import ai.actnn.nn.activation.QLeakyReLU;
+import ai.actnn.nn.activation.QLogSoftmax;
 import ai.actnn.nn.activation.QReLU;
 import ai.actnn.nn.activation.QSigmoid;
 import ai.actnn.nn.activation.QSoftmax;
@@ -86,6 +87,9 @@ final class ActivationRecognizer {
             for (int axis : new int[] {-1, 1}) {
                 if (all(xs, ys, (x, y) -> Probes.same(y, x.softmax(axis)))) {
                     return new QSoftmax(block, axis);
+                }
+                if (all(xs, ys, (x, y) -> Probes.same(y, x.logSoftmax(axis)))) {
+                    return new QLogSoftmax(block, axis);
                 }
             }
             Float beta = swishBeta(manager, f);

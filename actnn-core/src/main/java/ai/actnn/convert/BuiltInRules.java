@@ -18,10 +18,15 @@ import ai.actnn.nn.norm.QLayerNorm;
 import ai.actnn.nn.pool.QGlobalAvgPool;
 import ai.actnn.nn.transformer.QAttention;
 import ai.actnn.nn.transformer.QBertBlock;
+import ai.actnn.nn.transformer.QBertMaskedLanguageModelBlock;
+import ai.actnn.nn.transformer.QBertNextSentenceBlock;
+import ai.actnn.nn.transformer.QBertPretrainingBlock;
 import ai.actnn.nn.transformer.QTransformerEncoderBlock;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv1d;
@@ -35,6 +40,9 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.nn.transformer.BertBlock;
+import ai.djl.nn.transformer.BertMaskedLanguageModelBlock;
+import ai.djl.nn.transformer.BertNextSentenceBlock;
+import ai.djl.nn.transformer.BertPretrainingBlock;
 import ai.djl.nn.transformer.IdEmbedding;
 import ai.djl.nn.transformer.ScaledDotProductAttentionBlock;
 import ai.djl.nn.transformer.TransformerEncoderBlock;
@@ -65,6 +73,9 @@ final class BuiltInRules {
         r.register(ScaledDotProductAttentionBlock.class, QAttention::new);
         r.register(TransformerEncoderBlock.class, BuiltInRules::encoder);
         r.register(BertBlock.class, BuiltInRules::bert);
+        r.register(BertNextSentenceBlock.class, (b, c) -> new QBertNextSentenceBlock(b));
+        r.register(BertMaskedLanguageModelBlock.class, BuiltInRules::maskedLanguageModel);
+        r.register(BertPretrainingBlock.class, BuiltInRules::pretraining);
 
         r.registerLambda("ReLU", (b, c) -> new QReLU(b));
         r.registerLambda("identity", (b, c) -> b);
@@ -122,6 +133,25 @@ final class BuiltInRules {
         Block feedForward = BlockIntrospection.read(block, type, "pointWisefullyConnected", Block.class);
         return new QTransformerEncoderBlock(
                 block, (QAttention) converter.convert(attention), converter.convert(feedForward));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static QBertMaskedLanguageModelBlock maskedLanguageModel(BertMaskedLanguageModelBlock block, Converter converter) {
+        Function<NDArray, NDArray> activation =
+                BlockIntrospection.read(block, BertMaskedLanguageModelBlock.class, "hiddenActivation", Function.class);
+        return new QBertMaskedLanguageModelBlock(block, converter.convert(LambdaBlock.singleton(activation, "hiddenActivation")));
+    }
+
+    private static Block pretraining(BertPretrainingBlock block, Converter converter) {
+        Class<?> type = BertPretrainingBlock.class;
+        BertBlock bert = BlockIntrospection.read(block, type, "bertBlock", BertBlock.class);
+        Block q = converter.convert(bert);
+        Block ns = converter.convert(BlockIntrospection.read(block, type, "nsBlock", BertNextSentenceBlock.class));
+        Block ml = converter.convert(BlockIntrospection.read(block, type, "mlBlock", BertMaskedLanguageModelBlock.class));
+        if (!(q instanceof QBertBlock qb) || !(ns instanceof QBertNextSentenceBlock qns) || !(ml instanceof QBertMaskedLanguageModelBlock qml)) {
+            return null;
+        }
+        return new QBertPretrainingBlock(block, bert, qb, qns, qml);
     }
 
     private static Block bert(BertBlock block, Converter converter) {

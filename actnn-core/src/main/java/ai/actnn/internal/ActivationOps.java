@@ -122,4 +122,18 @@ public final class ActivationOps {
         return TorchScriptModule.call("elu_backward_from_output", manager, grad, y, positive, alpha, scale, inputScale)
                 .singletonOrThrow();
     }
+
+    /**
+     * Log-softmax backward from its output alone: {@code dx = dy - exp(y) * sum(dy)} along {@code
+     * axis} (PyTorch's {@code _log_softmax_backward_data}).
+     *
+     * @param grad dL/dy
+     * @param y the log-softmax output (possibly restored from its compressed copy)
+     * @param axis the axis
+     * @param manager the owner of the result
+     * @return dx
+     */
+    public static NDArray logSoftmaxBackward(NDArray grad, NDArray y, int axis, NDManager manager) {
+        return TorchScriptModule.call("log_softmax_backward", manager, grad, y, (long) axis).singletonOrThrow();
+    }
 }

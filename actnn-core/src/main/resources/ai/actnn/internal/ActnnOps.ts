@@ -207,3 +207,5 @@ class ActnnOps(Module):
     return torch.avg_pool1d(x, k, s, p, ceil, count_include_pad)
   def avg_pool3d(self: __torch__.ActnnOps, x: Tensor, k: List[int], s: List[int], p: List[int], ceil: bool, count_include_pad: bool) -> Tensor:
     return torch.avg_pool3d(x, k, s, p, ceil, count_include_pad, None)
+  def log_softmax_backward(self: __torch__.ActnnOps, grad: Tensor, y: Tensor, dim: int) -> Tensor:
+    return torch._log_softmax_backward_data(grad, y, dim, y.dtype)

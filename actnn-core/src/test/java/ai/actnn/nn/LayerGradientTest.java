@@ -98,6 +98,7 @@ class LayerGradientTest {
                         lossless("avg pool 3d 2x2x2", () -> Pool.avgPool3dBlock(new Shape(2, 2, 2)), new Shape(2, 3, 6, 6, 6)),
                         lossless("leaky relu block", () -> Activation.leakyReluBlock(0.1f), new Shape(4, 300)),
                         lossless("leaky relu by hand, maximum(x, 0.2 x)", () -> new LambdaBlock(l -> new NDList(ai.djl.ndarray.NDArrays.maximum(l.singletonOrThrow(), l.singletonOrThrow().mul(0.2f)))), new Shape(4, 300)),
+                        lossy("log softmax lambda", () -> new LambdaBlock(l -> new NDList(l.singletonOrThrow().logSoftmax(-1))), new Shape(8, 50)),
                         nearly("elu block", () -> Activation.eluBlock(0.7f), new Shape(4, 300)),
                         nearly("selu block", Activation::seluBlock, new Shape(4, 300)),
                         nearly("generic lambda (x * tanh(x))", () -> LambdaBlock.singleton(x -> x.mul(x.tanh()), "xtanh"), new Shape(4, 300)),
