@@ -20,6 +20,7 @@ import java.util.function.Supplier;
  * @param inputs the inputs
  * @param expect what compression the case admits
  * @param knownFailure null, or the id of the known library bug this case documents (F1..)
+ * @param exclusion null, or why the case cannot be compared at all (listed in the table, not run)
  * @param heavy whether the case is too slow for the default run
  * @param convertedReference whether the exact reference is the converted block under a plain DJL
  *     trainer (its Q-layers then run their own autograd forward), for blocks that DJL's PyTorch
@@ -34,6 +35,7 @@ public record Case(
         Inputs inputs,
         Expect expect,
         String knownFailure,
+        String exclusion,
         boolean heavy,
         boolean convertedReference,
         boolean headLoss) {
@@ -53,8 +55,9 @@ public record Case(
         /**
          * Lossy, but activations too small for the quarter bound: each sample has fewer features
          * than one 32-element group plus its 32-bit record amortise (below ~16 features a
-         * 2-bit sample costs more than a quarter of 32 bits per feature), so only L3 &lt; L0 is
-         * asserted.
+         * 2-bit sample costs more than a quarter of 32 bits per feature), 1-bit masks that L0
+         * keeps as well weigh more, and batch norms over fewer than 16 values per channel keep 8
+         * bits; so only L3 &lt; L0 is asserted of the bytes (closeness is checked as for LOSSY).
          */
         LOSSY_TINY,
         /**
@@ -192,7 +195,7 @@ public record Case(
      * @return the case
      */
     public static Case of(String section, String name, Supplier<Block> block, Inputs inputs, Expect expect) {
-        return new Case(section, name, block, inputs, expect, null, false, false, false);
+        return new Case(section, name, block, inputs, expect, null, null, false, false, false);
     }
 
     /**
@@ -202,7 +205,17 @@ public record Case(
      * @return the case
      */
     public Case failingWith(String id) {
-        return new Case(section, name, block, inputs, expect, id, heavy, convertedReference, headLoss);
+        return new Case(section, name, block, inputs, expect, id, exclusion, heavy, convertedReference, headLoss);
+    }
+
+    /**
+     * Returns this case marked as impossible to compare, with the reason (shown in the table).
+     *
+     * @param reason why the case cannot run
+     * @return the case
+     */
+    public Case excludedBecause(String reason) {
+        return new Case(section, name, block, inputs, expect, knownFailure, reason, heavy, convertedReference, headLoss);
     }
 
     /**
@@ -211,7 +224,7 @@ public record Case(
      * @return the case
      */
     public Case asHeavy() {
-        return new Case(section, name, block, inputs, expect, knownFailure, true, convertedReference, headLoss);
+        return new Case(section, name, block, inputs, expect, knownFailure, exclusion, true, convertedReference, headLoss);
     }
 
     /**
@@ -220,7 +233,7 @@ public record Case(
      * @return the case
      */
     public Case withConvertedReference() {
-        return new Case(section, name, block, inputs, expect, knownFailure, heavy, true, headLoss);
+        return new Case(section, name, block, inputs, expect, knownFailure, exclusion, heavy, true, headLoss);
     }
 
     /**
@@ -230,7 +243,7 @@ public record Case(
      * @return the case
      */
     public Case withHeadLoss(String newName) {
-        return new Case(section, newName, block, inputs, expect, knownFailure, heavy, convertedReference, true);
+        return new Case(section, newName, block, inputs, expect, knownFailure, exclusion, heavy, convertedReference, true);
     }
 
     /**
@@ -239,7 +252,16 @@ public record Case(
      * @return whether it is not a known failure
      */
     public boolean conforming() {
-        return knownFailure == null;
+        return knownFailure == null && exclusion == null;
+    }
+
+    /**
+     * Whether the case is excluded (cannot be compared).
+     *
+     * @return whether it has an exclusion reason
+     */
+    public boolean excluded() {
+        return exclusion != null;
     }
 
     @Override

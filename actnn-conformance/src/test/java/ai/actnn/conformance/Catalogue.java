@@ -27,8 +27,9 @@ public final class Catalogue {
     }
 
     /**
-     * Returns the cases of some sections; {@code -Dconformance.only=TEXT} keeps only the cases
-     * whose name contains TEXT (for working on one case).
+     * Returns the cases of some sections to run (never the excluded ones, which the table lists
+     * with their reason); {@code -Dconformance.only=TEXT} keeps only the cases whose name
+     * contains TEXT (for working on one case).
      *
      * @param architectures whether the architectures (else the block families)
      * @param conforming whether the cases expected to pass (else the known failures)
@@ -40,6 +41,7 @@ public final class Catalogue {
         return all().stream()
                 .filter(c -> only.isEmpty() || c.name().contains(only))
                 .filter(c -> c.section().equals(Architectures.SECTION) == architectures)
+                .filter(c -> !c.excluded())
                 .filter(c -> c.conforming() == conforming)
                 .filter(c -> c.heavy() == heavy);
     }

@@ -153,8 +153,12 @@ public final class ConformanceTable {
             }
             String row = ROWS.get(c.section() + "\u0000" + c.name());
             if (row == null) {
-                String why = c.heavy() ? "heavy" : c.knownFailure() != null ? "known-failure " + c.knownFailure() : "not selected";
-                row = "| " + escape(c.name()) + " | | | | | | not run (" + why + ") | |";
+                if (c.excluded()) {
+                    row = "| " + escape(c.name()) + " | | | | | | excluded: " + escape(c.exclusion()) + " | |";
+                } else {
+                    String why = c.heavy() ? "heavy" : c.knownFailure() != null ? "known-failure " + c.knownFailure() : "not selected";
+                    row = "| " + escape(c.name()) + " | | | | | | not run (" + why + ") | |";
+                }
             }
             sb.append(row).append('\n');
         }

@@ -9,18 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
 
 /**
  * A block that falls back to the generic recomputing path (or stays uncompressed) must be visible:
- * converting it logs one WARN naming the block. Known failure W: the converter logs these at INFO
- * ("... not recognised", "... wrapped whole") or not at all.
+ * converting it logs one WARN naming the block.
  */
 class FallbackWarningTest {
 
-    @Tag("known-failure")
     @Test
     void everyFallbackIsAnnouncedByAWarn() {
         List<String> silent = new ArrayList<>();
