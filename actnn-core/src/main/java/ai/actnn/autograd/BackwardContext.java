@@ -32,6 +32,15 @@ public interface BackwardContext {
     NDArray restore(int activation, int from, int to);
 
     /**
+     * Returns whether restoring a saved activation hands back kept full-precision storage (no
+     * new memory): restoring it in chunks would then only add work.
+     *
+     * @param activation the index among saved activations
+     * @return whether restoring allocates nothing
+     */
+    boolean restoresInPlace(int activation);
+
+    /**
      * Returns {@code grad * scale} where a saved mask is set and exactly 0 elsewhere.
      *
      * @param mask the index among saved masks

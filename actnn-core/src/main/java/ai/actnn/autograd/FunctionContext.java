@@ -140,6 +140,11 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     }
 
     @Override
+    public boolean restoresInPlace(int activation) {
+        return activations.get(activation).restoresInPlace();
+    }
+
+    @Override
     public NDArray restore(int activation, int from, int to) {
         return activations.get(activation).restore(getManager(), from, to);
     }

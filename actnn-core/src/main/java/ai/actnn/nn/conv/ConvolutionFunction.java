@@ -105,7 +105,9 @@ final class ConvolutionFunction implements QFunction {
         boolean[] need = {ctx.needsInputGradient(0), ctx.needsParameterGradient(0), hasBias && ctx.needsParameterGradient(1)};
         NDArray weight = ctx.parameter(0);
         NDArray kernel = layout.toKernel(weight, manager);
-        BackwardChunks chunks = BackwardChunks.of(inputShape, grad.getDataType());
+        BackwardChunks chunks = savedInput
+                ? BackwardChunks.forRestore(ctx, 0, inputShape, grad.getDataType())
+                : BackwardChunks.of(inputShape, grad.getDataType());
         NDArray dx = null;
         NDArray dw = null;
         NDArray db = null;

@@ -171,7 +171,7 @@ final class BatchNormFunction implements QFunction {
     public NDList backward(BackwardContext ctx, NDList gradOutputs) {
         NDArray grad = gradOutputs.singletonOrThrow();
         boolean[] need = {ctx.needsInputGradient(0), ctx.needsParameterGradient(0), ctx.needsParameterGradient(1)};
-        BackwardChunks chunks = BackwardChunks.of(grad.getShape(), grad.getDataType());
+        BackwardChunks chunks = BackwardChunks.forRestore(ctx, 0, grad.getShape(), grad.getDataType());
         if (ghosts == 1 && (axis == 1 || axis == -1) && chunks.split()) {
             return chunked(ctx, grad, need, chunks);
         }
@@ -260,12 +260,10 @@ final class BatchNormFunction implements QFunction {
         chunks.forEach((from, to, rows) -> {
             try (NDArray s = ctx.restore(0, from, to);
                     NDArray g = grad.get(rows)) {
-                NDList r = NormOps.batchNormBackwardReduce(g, s, origin, manager);
+                NDList r = NormOps.batchNormBackwardReduce(g, s, origin, standardized, manager);
                 sums[0] = BackwardChunks.sum(sums[0], r.get(0), true);
                 sums[1] = BackwardChunks.sum(sums[1], r.get(1), true);
-                if (standardized) {
-                    sums[2] = BackwardChunks.sum(sums[2], s.sum(reductionAxes(s.getShape().dimension())), true);
-                }
+                sums[2] = BackwardChunks.sum(sums[2], r.get(2), standardized);
             }
         });
         NDArray sumDy = sums[0];
@@ -290,8 +288,9 @@ final class BatchNormFunction implements QFunction {
             chunks.forEach((from, to, rows) -> {
                 try (NDArray s = ctx.restore(0, from, to);
                         NDArray g = grad.get(rows);
-                        NDArray part = NormOps.batchNormBackwardElementwise(g, s, m, k, w, sumDy, sdx, count, manager)) {
-                    out.set(rows, part);
+                        NDArray target = out.get(rows)) {
+                    // target is a view of out: the chunk's gradient is written in place
+                    NormOps.batchNormBackwardElementwise(target, g, s, m, k, w, sumDy, sdx, count, manager).close();
                 }
             });
             dx = out;
