@@ -60,6 +60,16 @@ public interface BackwardContext {
     NDArray applyCodes(int codes, NDArray grad);
 
     /**
+     * Returns the input gradient of a saved max pooling ({@link ForwardContext#maxPool2d}): each
+     * output gradient routed to the input element that was its window's maximum.
+     *
+     * @param pooling the index among saved poolings
+     * @param grad the output gradient
+     * @return a new array of the pooling input's shape, owned by {@link #getManager()}
+     */
+    NDArray maxPool2dBackward(int pooling, NDArray grad);
+
+    /**
      * Runs work as {@link ForwardContext#runReplayable} ran the forward's: with PyTorch's default
      * CPU generator set to the state kept then (if the forward drew random numbers), after which
      * the generator's current state is put back, so the work draws the same numbers and the
