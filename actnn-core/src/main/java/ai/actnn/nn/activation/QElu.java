@@ -7,6 +7,7 @@ import ai.actnn.autograd.Tape;
 import ai.actnn.internal.ActivationOps;
 import ai.actnn.nn.QLayer;
 import ai.actnn.policy.ActivationSite;
+import ai.actnn.quant.MaskCodec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -94,6 +95,9 @@ public final class QElu extends QLayer {
     /** The op: PyTorch's ELU; keeps the sign bit and the negative part of the output, or the exact input. */
     private static final class Function implements QFunction {
 
+        /** {@code x > 0}: the branch of ELU whose derivative is the scale. */
+        private static final MaskCodec.Range POSITIVE = MaskCodec.Range.of(0f, Float.POSITIVE_INFINITY, false, true);
+
         private final String name;
         private final ActivationSite site;
         private final java.util.function.UnaryOperator<NDArray> op;
@@ -120,7 +124,7 @@ public final class QElu extends QLayer {
             NDArray y = op.apply(x);
             fromOutput = ctx.compresses(x, site);
             if (fromOutput) {
-                ctx.savePositiveMask(x);
+                ctx.saveRangeMask(x, POSITIVE);
                 try (NDArray negative = y.minimum(0f)) {
                     ctx.save(negative, site);
                 }
