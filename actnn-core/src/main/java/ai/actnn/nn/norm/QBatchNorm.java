@@ -41,7 +41,8 @@ public final class QBatchNorm extends QLayer {
                 bn instanceof GhostBatchNorm
                         ? BlockIntrospection.read(bn, GhostBatchNorm.class, "virtualBatchSize", Integer.class)
                         : 0;
-        this.site = new ActivationSite("QBatchNorm", ActivationSite.Kind.BATCH_NORM, 1);
+        // BatchNormFunction treats axis -1 as the channel axis 1, as DJL's PyTorch engine does
+        this.site = ActivationSite.batchNorm("QBatchNorm", axis == -1 ? 1 : axis, virtualBatchSize > 0);
     }
 
     @Override
