@@ -28,16 +28,20 @@ import org.slf4j.LoggerFactory;
  * where {@code e^2} is {@link ActNNConfig#getErrorBound()} and {@code Q} bounds the error at one
  * quantization step: the activation's largest steps ({@link ErrorModel}) weighted by the output
  * gradient the layer mixes them with. Per kind of layer ({@code docs/levels.md} has the
- * derivations):
+ * derivations; {@code v_i} is element {@code i}'s variance bound at one step, {@link
+ * ElementVariances}: its group's {@code u}, or 0 for an element the format restores exactly):
  *
  * <ul>
- *   <li>convolution: {@code Q = sum_n ||dy_n||^2 * kernelArea * sum_c u_max(n, c)}, {@code g} the
- *       weight gradient (a bound for dense, strided, padded, dilated and transposed convolutions);
- *   <li>linear: {@code Q = sum_rows ||dy_row||^2 * sum_features u}, exact but for the rounding's
- *       {@code f (1 - f) <= 1/4}, {@code g} the weight gradient;
- *   <li>batch and layer normalisation: {@code Q = sum invstd^2 u_max ||dy||^2} over (sample,
- *       channel) or rows, the error of {@code dgamma}; {@code g} the parameters' gradient, of
- *       which {@code ||dbeta||^2} (exact, from {@code dy}) is the part always known;
+ *   <li>convolution: {@code Q = sum_(n, p) (sum_k dy[n, k, p]^2) * (sum of v over the channels and
+ *       the receptive window of p)} ({@link ConvolutionWindow}; per channel block of a grouped
+ *       convolution, windows exchanged for a transposed one), exact but for the rounding's {@code f
+ *       (1 - f) <= 1/4}; {@code g} the weight gradient;
+ *   <li>linear: {@code Q = sum_rows ||dy_row||^2 * sum_features v}, exact likewise, {@code g} the
+ *       weight gradient;
+ *   <li>batch normalisation (which saves the standardised input and re-centres it in backward):
+ *       {@code Q = sum_i u_i (dy_i - mean_c(dy))^2}, the error of {@code dgamma}; layer
+ *       normalisation: {@code Q = sum invstd^2 u_max ||dy||^2} over rows; {@code g} the parameters'
+ *       gradient, of which {@code ||dbeta||^2} (exact, from {@code dy}) is the part always known;
  *   <li>other layers: a first-order model ({@code ||dy_n||^2} times the mean element variance),
  *       {@code g} the input gradient: an estimate, not a bound.
  * </ul>
@@ -76,20 +80,6 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
         this.config = config;
     }
 
-    /** What the forward of a measurement step learnt about one saved activation. */
-    private static final class Forward {
-        /** The activation's shape. */
-        Shape shape;
-        /** Per unit (see {@link ErrorModel#perUnit}): the group terms' maxima or sums. */
-        double[] units;
-        /** Per channel or row: 1 / variance (normalisations only). */
-        double[] inverseVariances;
-        /** The bits it was saved with. */
-        int bits;
-        /** Whether the rounding is stochastic (else nearest: deterministic errors). */
-        boolean stochastic;
-    }
-
     /** One measurement of a site: the error at one step and the gradient's squared norm. */
     private static final class Measurement {
         final double q;
@@ -106,7 +96,7 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
         final String name;
         final ActivationSite.Kind kind;
         int bits;
-        final Deque<Forward> forwards = new ArrayDeque<>();
+        final Deque<ForwardMeasurement> forwards = new ArrayDeque<>();
         double q;
         double gradientClean;
         double gradientNoisy;
@@ -148,52 +138,9 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
     public synchronized int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
         Site s = sites.computeIfAbsent(site, k -> new Site(k, config.getInitialBits()));
         if (measuring && stats != null) {
-            s.forwards.addLast(forward(site, stats, s.bits, config.isStochastic()));
+            s.forwards.addLast(ForwardMeasurement.of(site, stats, s.bits, config.isStochastic()));
         }
         return FixedBitPolicy.uniform(s.bits, samples);
-    }
-
-    /** The activation side of the model, per kind of layer. */
-    private static Forward forward(ActivationSite site, GroupStats stats, int bits, boolean stochastic) {
-        Forward f = new Forward();
-        f.bits = bits;
-        f.stochastic = stochastic;
-        f.shape = stats.getShape();
-        int n = PackedLayout.samples(f.shape);
-        long features = PackedLayout.featuresPerSample(f.shape);
-        double[] u = ErrorModel.groupTerms(stats);
-        int g = stats.getGroupSize();
-        switch (site.getKind()) {
-            case CONV:
-                f.units = ErrorModel.perUnit(u, n, features, g, features / channels(f.shape), true);
-                break;
-            case BATCH_NORM:
-                f.units = ErrorModel.perUnit(u, n, features, g, features / channels(f.shape), true);
-                f.inverseVariances = ErrorModel.inverseVariances(stats.tensor(), true);
-                break;
-            case LINEAR:
-                f.units = ErrorModel.perUnit(u, n, features, g, lastAxis(f.shape), false);
-                break;
-            case LAYER_NORM:
-                f.units = ErrorModel.perUnit(u, n, features, g, lastAxis(f.shape), true);
-                f.inverseVariances = ErrorModel.inverseVariances(stats.tensor(), false);
-                break;
-            default:
-                // per sample: the mean element term
-                f.units = ErrorModel.perUnit(u, n, features, g, features, false);
-                for (int i = 0; i < f.units.length; i++) {
-                    f.units[i] /= Math.max(1, features);
-                }
-        }
-        return f;
-    }
-
-    private static long channels(Shape shape) {
-        return shape.dimension() >= 2 ? Math.max(1, shape.get(1)) : 1;
-    }
-
-    private static long lastAxis(Shape shape) {
-        return shape.dimension() >= 2 ? Math.max(1, shape.get(shape.dimension() - 1)) : 1;
     }
 
     @Override
@@ -214,192 +161,41 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
 
     @Override
     public synchronized void observeGradients(ActivationSite site, NDArray gradOutput, NDArray fed) {
-        Site s = sites.get(site);
-        if (!measuring || s == null || s.forwards.isEmpty() || gradOutput == null) {
+        ForwardMeasurement f = pending(site);
+        if (f == null || gradOutput == null) {
             return;
         }
+        Shape ys = gradOutput.getShape();
+        if (ys.dimension() == 0 || f.shape.dimension() == 0 || PackedLayout.samples(ys) != PackedLayout.samples(f.shape)) {
+            return;
+        }
+        add(sites.get(site), f, f.stochastic
+                ? ExpectedErrorBounds.of(site, f, gradOutput, fed)
+                : NearestErrorBounds.of(site, f, gradOutput, fed));
+    }
+
+    /** The forward measurement of the site's call whose backward runs now, or null. */
+    private ForwardMeasurement pending(ActivationSite site) {
+        Site s = sites.get(site);
+        if (!measuring || s == null || s.forwards.isEmpty()) {
+            return null;
+        }
         // The backward runs in reverse: the last forward of the site is the first backward.
-        Forward f = s.forwards.removeLast();
-        double[] terms = gradientTerms(site, f, gradOutput, fed);
+        return s.forwards.removeLast();
+    }
+
+    private static void add(Site s, ForwardMeasurement f, ErrorTerms terms) {
         if (terms == null) {
             return;
         }
-        // Several calls of one layer in a step: their errors are independent and add up.
-        s.q += terms[0] * roundingFactor(terms[3]);
-        s.gradientClean += terms[1];
-        s.gradientNoisy += Math.max(0, terms[2] - terms[0] * roundingFactor(terms[3]) / levels2(f.bits));
+        // Several calls of one layer in a step: their errors are independent and add up. The
+        // measured gradient contains the error of the bits it was computed at: its bound is
+        // subtracted, so that the estimate of ||g||^2 is never inflated by the compression.
+        double q = terms.bound();
+        s.q += q;
+        s.gradientClean += terms.exactGradient();
+        s.gradientNoisy += Math.max(0, terms.measuredGradient() - q / levels2(f.bits));
         s.observed++;
-    }
-
-    /**
-     * Returns {Q (at one step, without the rounding allowance), the exact part of ||g||^2, the
-     * measured part of ||g~||^2, terms per gradient entry}, or null if the shapes do not fit the
-     * model.
-     */
-    private static double[] gradientTerms(ActivationSite site, Forward f, NDArray dy, NDArray fed) {
-        Shape xs = f.shape;
-        Shape ys = dy.getShape();
-        int n = PackedLayout.samples(xs);
-        if (ys.dimension() == 0 || PackedLayout.samples(ys) != n || xs.dimension() == 0) {
-            return null;
-        }
-        if (!f.stochastic) {
-            return deterministicTerms(site, f, dy, fed);
-        }
-        switch (site.getKind()) {
-            case CONV: {
-                long c = channels(xs);
-                double[] norms = SampleNorms.squared(dy);
-                double q = 0;
-                for (int i = 0; i < n; i++) {
-                    double sum = 0;
-                    for (int k = 0; k < c; k++) {
-                        sum += f.units[(int) (i * c + k)];
-                    }
-                    q += norms[i] * site.getKernelArea() * sum;
-                }
-                long outChannels = ys.dimension() >= 2 ? Math.max(1, ys.get(1)) : 1;
-                double terms = (double) dy.size() / outChannels;
-                return new double[] {q, 0, fed == null ? 0 : ErrorModel.squaredNorm(fed), terms};
-            }
-            case LINEAR: {
-                double[] rows = ErrorModel.rowSquares(dy, lastAxis(ys));
-                if (rows.length != f.units.length) {
-                    return null;
-                }
-                double q = 0;
-                for (int r = 0; r < rows.length; r++) {
-                    q += rows[r] * f.units[r];
-                }
-                return new double[] {q, 0, fed == null ? 0 : ErrorModel.squaredNorm(fed), rows.length};
-            }
-            case BATCH_NORM: {
-                if (f.inverseVariances == null || !ys.equals(xs)) {
-                    return null;
-                }
-                long c = channels(xs);
-                double[] norms = ErrorModel.rowSquares(dy, PackedLayout.featuresPerSample(xs) / c);
-                double q = 0;
-                for (int i = 0; i < norms.length; i++) {
-                    q += f.inverseVariances[(int) (i % c)] * f.units[i] * norms[i];
-                }
-                double beta = sumOfSquares(ErrorModel.biasGradient(dy, true));
-                // dgamma is reported when the input gradient is not needed: then it is known too
-                double gamma = fed != null && fed.size() == c ? ErrorModel.squaredNorm(fed) : 0;
-                return new double[] {q, beta, gamma, (double) dy.size() / c};
-            }
-            case LAYER_NORM: {
-                if (f.inverseVariances == null || !ys.equals(xs)) {
-                    return null;
-                }
-                double[] rows = ErrorModel.rowSquares(dy, lastAxis(xs));
-                if (rows.length != f.units.length || rows.length != f.inverseVariances.length) {
-                    return null;
-                }
-                double q = 0;
-                for (int r = 0; r < rows.length; r++) {
-                    q += f.inverseVariances[r] * f.units[r] * rows[r];
-                }
-                double beta = sumOfSquares(ErrorModel.biasGradient(dy, false));
-                return new double[] {q, beta, 0, rows.length};
-            }
-            default: {
-                double[] norms = SampleNorms.squared(dy);
-                double q = 0;
-                for (int i = 0; i < n; i++) {
-                    q += norms[i] * f.units[i];
-                }
-                return new double[] {q, 0, fed == null ? 0 : ErrorModel.squaredNorm(fed), 1};
-            }
-        }
-    }
-
-    /**
-     * AC-GC's bounds for deterministic errors (nearest rounding: {@code |error| <= step / 2} per
-     * element, not independent, not of mean zero): Cauchy-Schwarz over the products of each
-     * gradient entry instead of the expectation. Same return values as {@link #gradientTerms}; the
-     * factor {@code 1 + 2^-9} covers the fp32 part of the error ({@code 2^-12 step}).
-     */
-    private static double[] deterministicTerms(ActivationSite site, Forward f, NDArray dy, NDArray fed) {
-        Shape xs = f.shape;
-        Shape ys = dy.getShape();
-        int n = PackedLayout.samples(xs);
-        double total = ErrorModel.squaredNorm(dy);
-        double fedNorm = fed == null ? 0 : ErrorModel.squaredNorm(fed);
-        double factor = 1 + 0x1p-9;
-        switch (site.getKind()) {
-            case CONV: {
-                // |dW~ - dW|^2 at (k, c, r, s) <= ||dy_k||^2 * sum over (n, p) of error^2 in channel c
-                long outChannels = ys.dimension() >= 2 ? Math.max(1, ys.get(1)) : 1;
-                double positions = (double) dy.size() / (n * (double) outChannels);
-                double units = 0;
-                for (double v : f.units) {
-                    units += v;
-                }
-                return new double[] {factor * total * site.getKernelArea() * positions * units, 0, fedNorm, 0};
-            }
-            case LINEAR: {
-                // ||dW~ - dW||^2 <= ||dy||^2 ||x~ - x||^2
-                double units = 0;
-                for (double v : f.units) {
-                    units += v;
-                }
-                return new double[] {factor * total * units, 0, fedNorm, 0};
-            }
-            case BATCH_NORM: {
-                if (f.inverseVariances == null || !ys.equals(xs)) {
-                    return null;
-                }
-                long c = channels(xs);
-                long plane = PackedLayout.featuresPerSample(xs) / c;
-                double[] norms = ErrorModel.rowSquares(dy, plane);
-                double[] perChannelNorm = new double[(int) c];
-                double[] perChannelError = new double[(int) c];
-                for (int i = 0; i < norms.length; i++) {
-                    perChannelNorm[(int) (i % c)] += norms[i];
-                    perChannelError[(int) (i % c)] += plane * f.units[i];
-                }
-                double q = 0;
-                for (int k = 0; k < c; k++) {
-                    q += f.inverseVariances[k] * perChannelNorm[k] * perChannelError[k];
-                }
-                double beta = sumOfSquares(ErrorModel.biasGradient(dy, true));
-                double gamma = fed != null && fed.size() == c ? fedNorm : 0;
-                return new double[] {factor * q, beta, gamma, 0};
-            }
-            case LAYER_NORM: {
-                if (f.inverseVariances == null || !ys.equals(xs)) {
-                    return null;
-                }
-                // |ddgamma_d|^2 <= (sum_r dy_rd^2)(sum_r invstd_r^2 error_rd^2), error_rd^2 <= u_max(r)
-                double error = 0;
-                for (int r = 0; r < f.units.length; r++) {
-                    error += f.inverseVariances[r] * f.units[r];
-                }
-                double beta = sumOfSquares(ErrorModel.biasGradient(dy, false));
-                return new double[] {factor * total * error, beta, 0, 0};
-            }
-            default: {
-                double q = 0;
-                double[] norms = SampleNorms.squared(dy);
-                for (int i = 0; i < n; i++) {
-                    q += norms[i] * f.units[i] * PackedLayout.featuresPerSample(xs);
-                }
-                return new double[] {factor * q, 0, fedNorm, 0};
-            }
-        }
-    }
-
-    private static double sumOfSquares(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x * x;
-        }
-        return s;
-    }
-
-    private static double roundingFactor(double terms) {
-        return 1 + terms * ErrorModel.ROUNDING_PER_TERM;
     }
 
     private static double levels2(int bits) {
@@ -434,10 +230,12 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
                 s.history.removeFirst();
             }
             int chosen = chooseBits(meanQ(s), meanGradient(s), bound);
-            if (chosen != s.bits) {
-                logger.debug("ActNN auto bits {}: {} -> {}", s.name, s.bits, chosen);
-                s.bits = chosen;
+            if (logger.isDebugEnabled()) {
+                // Q / ||g||^2 is the e^2 that 1 bit would need; a width b needs it over (2^b - 1)^2
+                logger.debug("ActNN auto bits {}: {} -> {} (Q / ||g||^2 = {})", s.name, s.bits, chosen,
+                        String.format("%.4g", meanQ(s) / meanGradient(s)));
             }
+            s.bits = chosen;
             measured++;
             bitsSum += s.bits;
         }

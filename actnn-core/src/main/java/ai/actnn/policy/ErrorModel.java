@@ -204,7 +204,7 @@ final class ErrorModel {
      * Returns a new handle on the tensor's values in fp32: a view of an fp32 tensor, a converted
      * copy otherwise; either way the caller closes it (closing a view leaves the tensor alone).
      */
-    private static NDArray fp32(NDArray x) {
+    static NDArray fp32(NDArray x) {
         return x.getDataType() == DataType.FLOAT32 ? x.reshape(x.getShape()) : x.toType(DataType.FLOAT32, false);
     }
 

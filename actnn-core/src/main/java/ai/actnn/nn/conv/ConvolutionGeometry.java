@@ -1,6 +1,7 @@
 package ai.actnn.nn.conv;
 
 import ai.actnn.internal.BlockIntrospection;
+import ai.actnn.policy.ConvolutionWindow;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.convolutional.Deconvolution;
@@ -52,13 +53,13 @@ record ConvolutionGeometry(
     }
 
     /**
-     * Returns the kernel area divided by the groups: the factor of a convolution's gradient
-     * variance in ActNN's sensitivity.
+     * Returns the geometry as the bit policies see it: what the auto level's error bound sums over.
      *
-     * @return the factor
+     * @return the window
      */
-    double kernelAreaPerGroup() {
-        return (double) kernel.size() / groups;
+    ConvolutionWindow window() {
+        return new ConvolutionWindow(
+                kernel.getShape(), stride.getShape(), padding.getShape(), dilation.getShape(), groups, transposed);
     }
 
     String describe() {

@@ -24,8 +24,7 @@ abstract class QConvolution extends QLayer {
     QConvolution(Block original, ConvolutionGeometry geometry) {
         super(original);
         this.geometry = geometry;
-        this.site = new ActivationSite(
-                getClass().getSimpleName() + geometry.describe(), ActivationSite.Kind.CONV, geometry.kernelAreaPerGroup());
+        this.site = ActivationSite.convolution(getClass().getSimpleName() + geometry.describe(), geometry.window());
     }
 
     /**

@@ -47,8 +47,11 @@ public final class QBatchNorm extends QLayer {
                 bn instanceof GhostBatchNorm
                         ? BlockIntrospection.read(bn, GhostBatchNorm.class, "virtualBatchSize", Integer.class)
                         : 0;
-        this.site = new ActivationSite("QBatchNorm", ActivationSite.Kind.BATCH_NORM, 1);
-        this.fewValuesSite = new ActivationSite("QBatchNorm(few values per channel)", ActivationSite.Kind.BATCH_NORM, 1, 1);
+        // BatchNormFunction treats axis -1 as the channel axis 1, as DJL's PyTorch engine does
+        int channelAxis = axis == -1 ? 1 : axis;
+        this.site = ActivationSite.batchNorm("QBatchNorm", channelAxis, virtualBatchSize > 0);
+        this.fewValuesSite = ActivationSite.batchNorm(
+                "QBatchNorm(few values per channel)", channelAxis, virtualBatchSize > 0, 1);
     }
 
     @Override
