@@ -132,23 +132,27 @@ final class BatchNormFunction implements QFunction {
      */
     private NDArray affine(NDArray x, NDArray mean, NDArray invstd, NDArray gamma, NDArray beta) {
         long[] shape = channelShape(x.getShape().dimension());
-        NDArray y = x.duplicate();
+        // The first step allocates the result, the others update it in place: one new array.
+        NDArray y = null;
         if (mean != null) {
             try (NDArray m = mean.reshape(shape)) {
-                y.subi(m);
+                y = x.sub(m);
             }
         }
         for (NDArray factor : new NDArray[] {invstd, gamma}) {
             if (factor != null) {
                 try (NDArray f = factor.reshape(shape)) {
-                    y.muli(f);
+                    y = y == null ? x.mul(f) : y.muli(f);
                 }
             }
         }
         if (beta != null) {
             try (NDArray b = beta.reshape(shape)) {
-                y.addi(b);
+                y = y == null ? x.add(b) : y.addi(b);
             }
+        }
+        if (y == null) {
+            y = x.duplicate();
         }
         if (y.getDataType() == x.getDataType()) {
             return y;
