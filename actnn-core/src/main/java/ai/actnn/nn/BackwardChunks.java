@@ -10,7 +10,8 @@ import ai.djl.ndarray.types.Shape;
  * How a layer's backward splits a large batch into chunks of samples. A backward restores its
  * saved input to full precision and its kernel may need a workspace as large again; doing it a
  * chunk at a time keeps that transient small while the compressed activations of the whole batch
- * stay packed, which is what lets much larger batches fit.
+ * stay packed, which is what lets much larger batches fit. The same bound serves forwards that
+ * run a sample-wise block a chunk at a time ({@link SampleChunking}).
  */
 public final class BackwardChunks {
 
@@ -56,12 +57,60 @@ public final class BackwardChunks {
      */
     public static BackwardChunks of(Shape inputShape, DataType type) {
         int samples = inputShape.dimension() == 0 ? 1 : (int) inputShape.get(0);
-        if (inputShape.dimension() < 2 || TARGET_BYTES <= 0) {
+        if (inputShape.dimension() < 2) {
             return new BackwardChunks(samples, Math.max(1, samples));
         }
-        long perSample = Math.max(1, inputShape.size() / Math.max(1, samples) * type.getNumOfBytes());
+        return ofSamples(samples, inputShape.size() / Math.max(1, samples) * type.getNumOfBytes());
+    }
+
+    /**
+     * Returns the chunks of a batch whose work holds {@code bytesPerSample} of full-precision
+     * transients per sample: as many samples per chunk as stay within the target.
+     *
+     * @param samples the batch size
+     * @param bytesPerSample the transient bytes of one sample
+     * @return the chunks (one chunk when the whole batch stays within the target, or chunking is
+     *     off)
+     */
+    public static BackwardChunks ofSamples(int samples, long bytesPerSample) {
+        if (TARGET_BYTES <= 0) {
+            return new BackwardChunks(samples, Math.max(1, samples));
+        }
+        long perSample = Math.max(1, bytesPerSample);
         int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TARGET_BYTES / perSample));
         return new BackwardChunks(samples, Math.min(chunk, Math.max(1, samples)));
+    }
+
+    /**
+     * Returns the number of samples.
+     *
+     * @return the batch size
+     */
+    public int samples() {
+        return samples;
+    }
+
+    /**
+     * Returns the number of chunks.
+     *
+     * @return the count (at least 1)
+     */
+    public int count() {
+        return Math.max(1, (samples + chunk - 1) / chunk);
+    }
+
+    /**
+     * Returns the chunks' boundaries: chunk {@code k} holds samples {@code [bounds[k],
+     * bounds[k + 1])}.
+     *
+     * @return {@link #count()} + 1 ascending sample indices, from 0 to {@link #samples()}
+     */
+    public int[] bounds() {
+        int[] bounds = new int[count() + 1];
+        for (int k = 1; k < bounds.length; k++) {
+            bounds[k] = Math.min(samples, bounds[k - 1] + chunk);
+        }
+        return bounds;
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.actnn.quant.GroupStats;
 import ai.djl.ndarray.NDArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +65,11 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         this.widths = BitAllocator.checkWidths(widths);
     }
 
-    /** What the policy knows about one site. */
+    /**
+     * What the policy knows about one site. A site may save several times in one step (a layer
+     * run a chunk of samples at a time, or a shared layer): the step's calls are concatenated in
+     * forward order, and the gradients, which arrive in reverse order, are put in that order too.
+     */
     private static final class Site {
         double gradScale = -1;
         final Map<Long, Double> sampleScales = new HashMap<>();
@@ -76,6 +81,11 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         long features;
         int layerGroup;
         boolean seenThisStep;
+        /** Samples saved at this site in this step, over all its calls. */
+        int stepSamples;
+        /** Samples whose gradient was observed in this step's backward, over all calls. */
+        int observedSamples;
+        double observedSum;
         /** Saved in a step whose backward reported no gradient for it: it will not learn. */
         boolean silent;
     }
@@ -87,6 +97,9 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         this.lastWeightedBits = null;
         for (Site s : sites.values()) {
             s.seenThisStep = false;
+            s.stepSamples = 0;
+            s.observedSamples = 0;
+            s.observedSum = 0;
         }
     }
 
@@ -100,7 +113,10 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         int groupBits = FixedBitPolicy.bitsOf(config, site);
         Site s = sites.computeIfAbsent(site, k -> new Site());
         s.layerGroup = site.layerGroupIn(config);
+        boolean again = s.seenThisStep;
         s.seenThisStep = true;
+        int offset = again ? s.stepSamples : 0;
+        s.stepSamples = offset + samples;
         if (site.getKind() == ActivationSite.Kind.BATCH_NORM) {
             if (!config.isAdaptiveBnScheme()) {
                 return FixedBitPolicy.uniform(groupBits, samples);
@@ -111,13 +127,16 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         } else if (!config.isAdaptiveConvScheme()) {
             return FixedBitPolicy.uniform(groupBits, samples);
         }
-        s.rangeTerms = SampleNorms.rangeTerms(site, stats);
+        double[] terms = SampleNorms.rangeTerms(site, stats);
+        s.rangeTerms = again && s.rangeTerms != null ? concat(s.rangeTerms, terms) : terms;
         s.features = ai.actnn.quant.PackedLayout.featuresPerSample(stats.getShape());
-        s.lastIndices = indices != null && indices.length == samples ? indices.clone() : null;
+        s.lastIndices = indices != null && s.stepSamples <= indices.length
+                ? Arrays.copyOf(indices, s.stepSamples)
+                : null;
         if (Double.isNaN(s.budgetBits)) {
             s.budgetBits = groupBits;
         }
-        double[] scales = scales(s, samples);
+        double[] scales = scales(s, offset, samples);
         int[] bits;
         if (scales == null) {
             // Until the first gradient the initial bits; a layer that reports no gradients
@@ -127,14 +146,15 @@ public final class AdaptiveBitPolicy implements BitPolicy {
             double[] c = new double[samples];
             long[] w = new long[samples];
             for (int n = 0; n < samples; n++) {
-                c[n] = s.rangeTerms[n] * scales[n];
+                c[n] = terms[n] * scales[n];
                 w[n] = 1;
             }
             bits = BitAllocator.allocate(c, w, Math.round(s.budgetBits * samples), widths);
         }
-        s.lastBits = bits;
+        s.lastBits = again && s.lastBits != null ? concat(s.lastBits, bits) : bits;
         if (site.getKind() == ActivationSite.Kind.CONV || site.getKind() == ActivationSite.Kind.LINEAR) {
-            lastWeightedBits = bits;
+            // A batch norm after a layer run in chunks copies the bits of all its chunks.
+            lastWeightedBits = s.lastBits;
         }
         return bits;
     }
@@ -155,17 +175,32 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         return out;
     }
 
-    /** Returns each sample's gradient scale, or null before the site has seen a gradient. */
-    private double[] scales(Site s, int samples) {
+    /**
+     * Returns the gradient scale of samples {@code [offset, offset + samples)} of the site's
+     * step, or null before the site has seen a gradient.
+     */
+    private double[] scales(Site s, int offset, int samples) {
         if (s.gradScale < 0) {
             return null;
         }
         double[] out = new double[samples];
         for (int n = 0; n < samples; n++) {
-            Double own = config.isUseGradient() && s.lastIndices != null ? s.sampleScales.get(s.lastIndices[n]) : null;
+            Double own = config.isUseGradient() && s.lastIndices != null ? s.sampleScales.get(s.lastIndices[offset + n]) : null;
             out[n] = own != null ? own : s.gradScale;
         }
         return out;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     @Override
@@ -184,13 +219,20 @@ public final class AdaptiveBitPolicy implements BitPolicy {
         for (double v : norms) {
             sum += v;
         }
-        s.gradScale = norms.length == 0 ? 0 : sum / norms.length;
-        s.lastScales = norms;
-        if (config.isUseGradient() && s.lastIndices != null && s.lastIndices.length == norms.length) {
+        // The backward visits a site's calls in reverse: this call's samples precede those
+        // observed before it in this step.
+        boolean again = s.observedSamples > 0;
+        s.observedSamples += norms.length;
+        s.observedSum = again ? s.observedSum + sum : sum;
+        s.gradScale = s.observedSamples == 0 ? 0 : s.observedSum / s.observedSamples;
+        s.lastScales = again ? concat(norms, s.lastScales) : norms;
+        int offset = s.stepSamples - s.observedSamples;
+        if (config.isUseGradient() && s.lastIndices != null && offset >= 0 && offset + norms.length <= s.lastIndices.length) {
             for (int n = 0; n < norms.length; n++) {
-                Double old = s.sampleScales.get(s.lastIndices[n]);
+                long index = s.lastIndices[offset + n];
+                Double old = s.sampleScales.get(index);
                 double v = old == null ? norms[n] : (1 - SAMPLE_AVERAGE_WEIGHT) * old + SAMPLE_AVERAGE_WEIGHT * norms[n];
-                s.sampleScales.put(s.lastIndices[n], v);
+                s.sampleScales.put(index, v);
             }
         }
     }
@@ -261,7 +303,7 @@ public final class AdaptiveBitPolicy implements BitPolicy {
 
     @Override
     public synchronized String describe() {
-        return "adaptive, average " + java.util.Arrays.toString(config.getActivationCompressionBits()) + " bits over " + sites.size() + " sites";
+        return "adaptive, average " + Arrays.toString(config.getActivationCompressionBits()) + " bits over " + sites.size() + " sites";
     }
 
     /**

@@ -107,6 +107,47 @@ class AdaptiveBitsTest {
         }
     }
 
+    /**
+     * A layer run a chunk of samples at a time saves once per chunk and sees its gradients chunk
+     * by chunk in reverse: the policy learns the same as from one call over the whole batch, each
+     * gradient attributed to its own dataset sample and the layer kept in the per-layer allocation.
+     */
+    @Test
+    void aLayerRunInChunksLearnsAsFromTheWholeBatch() {
+        ActNNConfig config = ActNNConfig.builder().optLevel("L3").optUseGradient(true).build();
+        ActivationSite site = new ActivationSite("chunked", ActivationSite.Kind.LINEAR, 1);
+        ActivationSite other = new ActivationSite("whole", ActivationSite.Kind.LINEAR, 1);
+        AdaptiveBitPolicy whole = new AdaptiveBitPolicy(config);
+        AdaptiveBitPolicy chunked = new AdaptiveBitPolicy(config);
+        long[] indices = {10, 11, 12, 13};
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] grads = {100, 1, 3, 1};
+            whole.beginStep(config, indices);
+            whole.bitsFor(site, stats(4, 1, 9, 1), 4);
+            whole.bitsFor(other, stats(1, 1, 1, 1), 4);
+            whole.observeGradient(other, m.ones(new Shape(4, 1)));
+            whole.observeGradient(site, m.create(grads, new Shape(4, 1)));
+            whole.endBackward();
+
+            chunked.beginStep(config, indices);
+            chunked.bitsFor(site, stats(4, 1), 2);
+            chunked.bitsFor(site, stats(9, 1), 2);
+            chunked.bitsFor(other, stats(1, 1, 1, 1), 4);
+            chunked.observeGradient(other, m.ones(new Shape(4, 1)));
+            chunked.observeGradient(site, m.create(new float[] {grads[2], grads[3]}, new Shape(2, 1)));
+            chunked.observeGradient(site, m.create(new float[] {grads[0], grads[1]}, new Shape(2, 1)));
+            chunked.endBackward();
+        }
+        assertEquals(whole.budgets(), chunked.budgets());
+        assertTrue(chunked.budgets().get(site) > chunked.budgets().get(other), chunked.budgets().toString());
+        long[] shuffled = {13, 12, 11, 10};
+        whole.beginStep(config, shuffled);
+        chunked.beginStep(config, shuffled);
+        int[] expected = whole.bitsFor(site, stats(1, 1, 1, 1), 4);
+        assertArrayEquals(expected, chunked.bitsFor(site, stats(1, 1, 1, 1), 4));
+        assertTrue(expected[3] > expected[0], "bits follow dataset sample 10: " + Arrays.toString(expected));
+    }
+
     @Test
     void perLayerAllocationMovesBitsToSensitiveLayers() {
         ActNNConfig config = ActNNConfig.builder().optLevel("L3").build();

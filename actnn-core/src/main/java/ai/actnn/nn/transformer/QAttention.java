@@ -2,11 +2,14 @@ package ai.actnn.nn.transformer;
 
 import ai.actnn.autograd.Tape;
 import ai.actnn.internal.BlockIntrospection;
+import ai.actnn.nn.BackwardChunks;
 import ai.actnn.nn.Intermediates;
 import ai.actnn.nn.QLayer;
+import ai.actnn.nn.SampleChunking;
 import ai.actnn.nn.core.QLinear;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.transformer.ScaledDotProductAttentionBlock;
@@ -79,29 +82,80 @@ public final class QAttention extends QLayer {
         // DJL names the key length F ("from") and the query length T ("to").
         long from = keyIn.getShape().get(1);
         long to = queryIn.getShape().get(1);
-        AttentionCore.Dims dims = new AttentionCore.Dims(batch, headCount, embeddingSize / headCount, to, from);
         NDArray offsets =
                 mask == null
                         ? null
                         : AttentionMask.offsets(mask, new Shape(batch, headCount, to, from), keyIn.getDataType());
-        try {
-            NDList k = key.forward(ps, new NDList(keyIn), true, params);
-            NDList q = query.forward(ps, new NDList(queryIn), true, params);
-            NDList v = value.forward(ps, new NDList(valueIn), true, params);
-            NDArray merged =
-                    AttentionCore.forward(
-                            tape, q.singletonOrThrow(), k.singletonOrThrow(), v.singletonOrThrow(), offsets, dims, dropoutRate, sites);
-            NDList core = new NDList(merged);
-            for (NDList consumed : Arrays.asList(k, q, v)) {
-                Intermediates.release(tape, consumed, Arrays.asList(core, inputs));
+        // Samples do not interact: a large batch runs a chunk at a time, so that its scores and
+        // probabilities (N x T x F per sample) exist for one chunk only, in forward and backward.
+        BackwardChunks chunks =
+                BackwardChunks.ofSamples((int) batch, headCount * to * from * keyIn.getDataType().getNumOfBytes());
+        NDList data = new NDList();
+        int[] slots = new int[3];
+        NDArray[] kqv = {keyIn, queryIn, valueIn};
+        for (int i = 0; i < 3; i++) {
+            slots[i] = indexOfSame(data, kqv[i]);
+            if (slots[i] < 0) {
+                data.add(kqv[i]);
+                slots[i] = data.size() - 1;
             }
-            NDList out = result.forward(ps, core, true, params);
-            Intermediates.release(tape, core, Arrays.asList(out, inputs));
-            return out;
+        }
+        try {
+            return SampleChunking.forward(tape, data, chunks, (chunk, first, end) -> {
+                NDArray part = chunks.split() ? rows(offsets, batch, first, end) : offsets;
+                try {
+                    return attend(tape, ps, chunk.get(slots[0]), chunk.get(slots[1]), chunk.get(slots[2]), part, params);
+                } finally {
+                    if (part != offsets) {
+                        part.close();
+                    }
+                }
+            });
         } finally {
             if (offsets != null) {
                 offsets.close();
             }
         }
+    }
+
+    /** The attention of a whole batch or of a chunk of samples. */
+    private NDList attend(
+            Tape tape, ParameterStore ps, NDArray keyIn, NDArray queryIn, NDArray valueIn, NDArray offsets,
+            PairList<String, Object> params) {
+        long batch = keyIn.getShape().get(0);
+        long from = keyIn.getShape().get(1);
+        long to = queryIn.getShape().get(1);
+        AttentionCore.Dims dims = new AttentionCore.Dims(batch, headCount, embeddingSize / headCount, to, from);
+        NDList inputs = new NDList(keyIn, queryIn, valueIn);
+        NDList k = key.forward(ps, new NDList(keyIn), true, params);
+        NDList q = query.forward(ps, new NDList(queryIn), true, params);
+        NDList v = value.forward(ps, new NDList(valueIn), true, params);
+        NDArray merged =
+                AttentionCore.forward(
+                        tape, q.singletonOrThrow(), k.singletonOrThrow(), v.singletonOrThrow(), offsets, dims, dropoutRate, sites);
+        NDList core = new NDList(merged);
+        for (NDList consumed : Arrays.asList(k, q, v)) {
+            Intermediates.release(tape, consumed, Arrays.asList(core, inputs));
+        }
+        NDList out = result.forward(ps, core, true, params);
+        Intermediates.release(tape, core, Arrays.asList(out, inputs));
+        return out;
+    }
+
+    /** The offsets of samples {@code [from, to)}: a new array, or the same offsets when broadcast. */
+    private static NDArray rows(NDArray offsets, long batch, int from, int to) {
+        if (offsets == null || offsets.getShape().get(0) != batch || batch == 1) {
+            return offsets;
+        }
+        return offsets.get(new NDIndex(from + ":" + to));
+    }
+
+    private static int indexOfSame(NDList list, NDArray array) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == array) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

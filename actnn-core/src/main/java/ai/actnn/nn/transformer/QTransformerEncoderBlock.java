@@ -3,12 +3,15 @@ package ai.actnn.nn.transformer;
 import ai.actnn.autograd.Tape;
 import ai.actnn.internal.BlockIntrospection;
 import ai.actnn.nn.AddFunction;
+import ai.actnn.nn.BackwardChunks;
 import ai.actnn.nn.Intermediates;
 import ai.actnn.nn.QLayer;
+import ai.actnn.nn.SampleChunking;
 import ai.actnn.nn.norm.QBatchNorm;
 import ai.actnn.nn.norm.QDropout;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
@@ -40,6 +43,7 @@ public final class QTransformerEncoderBlock extends QLayer {
     private final Block feedForward;
     private final QDropout feedForwardDropout;
     private final QBatchNorm outputNorm;
+    private volatile Widest widest;
 
     /**
      * Wraps an encoder block.
@@ -87,11 +91,31 @@ public final class QTransformerEncoderBlock extends QLayer {
         NDList ad = next(tape, a, attentionDropout.forward(ps, a, true, params), inputs);
         NDList r1 = next(tape, ad, new NDList(AddFunction.add(tape, ad.singletonOrThrow(), x)), inputs);
         NDList n1 = next(tape, r1, attentionNorm.forward(ps, r1, true, params), inputs);
-        NDList f = next(tape, n1, feedForward.forward(ps, n1, true, params), inputs);
+        NDList f = next(tape, n1, feedForward(tape, ps, n1, params), inputs);
         NDList fd = next(tape, f, feedForwardDropout.forward(ps, f, true, params), inputs);
         NDList r2 = next(tape, fd, new NDList(AddFunction.add(tape, fd.singletonOrThrow(), x)), inputs);
         return next(tape, r2, outputNorm.forward(ps, r2, true, params), inputs);
     }
+
+    /**
+     * The point-wise feed-forward block, a chunk of samples at a time when its widest layer (the
+     * hidden layer, 4x the embedding in BERT) would exceed the chunk target for the whole batch.
+     */
+    private NDList feedForward(Tape tape, ParameterStore ps, NDList in, PairList<String, Object> params) {
+        NDArray x = in.singletonOrThrow();
+        Shape shape = x.getShape();
+        Widest known = widest;
+        if (known == null || !known.input.equals(shape.slice(1))) {
+            known = new Widest(shape.slice(1), SampleChunking.widestPerSample(feedForward, shape));
+            widest = known;
+        }
+        BackwardChunks chunks = BackwardChunks.ofSamples(
+                (int) shape.get(0), known.elements * x.getDataType().getNumOfBytes());
+        return SampleChunking.forward(tape, in, chunks, (chunk, from, to) -> feedForward.forward(ps, chunk, true, params));
+    }
+
+    /** The widest per-sample array of the feed-forward block for a per-sample input shape. */
+    private record Widest(Shape input, long elements) {}
 
     /** Frees what a recorded child consumed (unless it is passed on) and returns its output. */
     private static NDList next(Tape tape, NDList consumed, NDList produced, NDList inputs) {
