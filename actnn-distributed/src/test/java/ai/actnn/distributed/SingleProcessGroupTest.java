@@ -79,6 +79,69 @@ class SingleProcessGroupTest {
     }
 
     @Test
+    void twoSplitsOnWorkerThreadsAndAnOrdinaryBlockUpstreamStayExact() {
+        int steps = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            // Two splits of each step on worker threads share the CPU's parameters: a bucket is
+            // sent once both have reported; with sync batch norm they equal the unsplit step.
+            List<float[]> alone;
+            try (SmallJob job = new SmallJob(true, OptimizationLevel.L0, steps)) {
+                for (int s = 0; s < steps; s++) {
+                    job.step(s, 0, 1);
+                }
+                alone = job.parameters();
+            }
+            try (SmallJob job = new SmallJob(true, OptimizationLevel.L0, steps, pool, null)) {
+                DistributedReplicas replicas = DistributedTraining.attach(job.trainer, group);
+                for (int s = 0; s < steps; s++) {
+                    job.step(s, 0, 1);
+                }
+                // DJL adds the two splits' gradients (mean losses of half batches): twice the
+                // unsplit gradient, so the parameters differ; the check is that they equal the
+                // same split training without replicas.
+                List<float[]> split;
+                try (SmallJob same = new SmallJob(true, OptimizationLevel.L0, steps, pool, null)) {
+                    for (int s = 0; s < steps; s++) {
+                        same.step(s, 0, 1);
+                    }
+                    split = same.parameters();
+                }
+                assertTrue(SmallJob.relativeError(job.parameters(), split) < 1e-6);
+                assertTrue(SmallJob.relativeError(job.parameters(), alone) > 1e-4);
+                assertTrue(replicas.bucketCounts()[0] > 0, "sent during backward: " + replicas.bucketCounts()[0]);
+            }
+            // An ordinary DJL block before the converted ones: its gradient comes from autograd,
+            // after the tape's backward handed it the input gradient. Overlap turns itself off;
+            // the result stays exact.
+            List<float[]> plainAlone;
+            try (SmallJob job = new SmallJob(false, OptimizationLevel.L0, steps, null, plainConv())) {
+                for (int s = 0; s < steps; s++) {
+                    job.step(s, 0, 1);
+                }
+                plainAlone = job.parameters();
+            }
+            try (SmallJob job = new SmallJob(false, OptimizationLevel.L0, steps, null, plainConv())) {
+                DistributedReplicas replicas = DistributedTraining.attach(job.trainer, group);
+                job.step(0, 0, 1);
+                long earlyAfterFirst = replicas.bucketCounts()[0];
+                for (int s = 1; s < steps; s++) {
+                    job.step(s, 0, 1);
+                }
+                assertEquals(0.0, SmallJob.relativeError(job.parameters(), plainAlone));
+                assertEquals(earlyAfterFirst, replicas.bucketCounts()[0], "no bucket sent early once detected");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static ai.djl.nn.Block plainConv() {
+        return ai.djl.nn.convolutional.Conv2d.builder().setKernelShape(new ai.djl.ndarray.types.Shape(1, 1))
+                .setFilters(3).build();
+    }
+
+    @Test
     void statisticsOfOneProcessAreItsOwn() {
         DistributedReplicas replicas = DistributedReplicas.create(group);
         assertArrayEquals(new double[] {1.5, -2, 3e10}, replicas.allReduceStatistics(new double[] {1.5, -2, 3e10}));

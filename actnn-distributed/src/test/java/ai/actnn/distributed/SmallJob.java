@@ -54,11 +54,24 @@ final class SmallJob implements AutoCloseable {
     private final int[] labels;
 
     SmallJob(boolean batchNorm, OptimizationLevel level, int steps) {
+        this(batchNorm, level, steps, null, null);
+    }
+
+    /**
+     * A job whose steps are split over the CPU listed {@code splits} times, run on the executor,
+     * and whose model may start with an ordinary (unconverted) block.
+     */
+    SmallJob(boolean batchNorm, OptimizationLevel level, int steps, java.util.concurrent.ExecutorService splits,
+            Block plainFirst) {
         ActNNConfig config = ActNNConfig.builder().optLevel(level).optSyncBatchNorm(batchNorm).build();
         model = Model.newInstance(batchNorm ? "cnn-bn" : "cnn");
-        model.setBlock(QModule.convert(block(batchNorm), config));
+        Block converted = QModule.convert(block(batchNorm), config);
+        model.setBlock(plainFirst == null ? converted : new SequentialBlock().add(plainFirst).add(converted));
         DefaultTrainingConfig training = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).optMomentum(0.9f).build());
+        if (splits != null) {
+            training.optDevices(new ai.djl.Device[] {ai.djl.Device.cpu(), ai.djl.Device.cpu()}).optExecutorService(splits);
+        }
         trainer = new ActNNTrainer(model, training, config);
         trainer.initialize(new Shape(GLOBAL_BATCH, 3, 8, 8));
         Random random = new Random(42);
