@@ -43,6 +43,7 @@ public final class ProcessGroup implements AutoCloseable {
     private final Rendezvous rendezvous;
     private final GlooGroup main;
     private final List<GlooGroup> subgroups = new ArrayList<>();
+    private int subgroupsCreated;
     private final List<AutoCloseable> dependents = new ArrayList<>();
     private boolean closed;
 
@@ -162,11 +163,16 @@ public final class ProcessGroup implements AutoCloseable {
      * with the main group's (batch statistics during a backward that sends gradient buckets).
      * Every rank must call it at the same point.
      *
-     * @param name the group's name, unique in the job
+     * <p>Each call rendezvouses under a key prefix of its own ({@code name} and the number of
+     * subgroups created before, which every rank counts alike): a second group of the same name
+     * (a second trainer attached to this job) must not find the addresses that the first one
+     * published in the store, or one rank connects to the old group while the other waits.
+     *
+     * @param name the group's name
      * @return the group, closed with this one
      */
     synchronized GlooGroup newSubgroup(String name) {
-        GlooGroup g = rendezvous.newGroup(name, config.getTimeout().toMillis());
+        GlooGroup g = rendezvous.newGroup(name + "_" + subgroupsCreated++, config.getTimeout().toMillis());
         subgroups.add(g);
         return g;
     }

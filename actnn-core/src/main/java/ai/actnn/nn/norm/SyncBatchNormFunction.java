@@ -227,10 +227,17 @@ final class SyncBatchNormFunction implements QFunction {
         return new NDList(dx, dgamma, dbeta);
     }
 
-    /** A per-channel vector shaped to broadcast along axis 1. */
+    /**
+     * A per-channel vector shaped to broadcast along axis 1, in memory that torch owns: DJL 0.35.1
+     * creates an array from Java data over a direct buffer that only that array's Java object keeps
+     * alive, so a view or a saved handle of it could outlive the memory (read as garbage after a
+     * garbage collection).
+     */
     private static NDArray channelArray(NDManager manager, float[] values, long[] shape) {
-        try (NDArray flat = manager.create(values)) {
-            return flat.reshape(new Shape(shape));
+        long[] concrete = shape.clone();
+        concrete[1] = values.length;
+        try (NDArray fromJava = manager.create(values, new Shape(concrete))) {
+            return fromJava.duplicate();
         }
     }
 

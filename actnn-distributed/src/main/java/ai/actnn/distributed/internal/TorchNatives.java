@@ -69,19 +69,10 @@ public final class TorchNatives {
         String version = engine.getVersion();
         Path dir = djlDirectory();
         String name = dir.getFileName().toString();
-        if (!LIBTORCH_VERSION.equals(version) || !name.startsWith(LIBTORCH_VERSION + "-") || !name.contains("-cpu-")) {
-            throw new UnsupportedOperationException("distributed training needs DJL's CPU build of libtorch "
-                    + LIBTORCH_VERSION + " (its binary layouts were checked by hand), but DJL loaded PyTorch " + version
-                    + " from " + dir + ": use DJL " + DjlCompatibility.DJL_VERSION + " with ai.djl.pytorch:pytorch-native-cpu:"
-                    + LIBTORCH_VERSION);
-        }
+        checkLibtorch(version, name);
         // Read from the jar, not through JavaCPP's Loader: the Loader must not initialise before
         // the properties that bind it to DJL's libtorch are set.
-        String bytedeco = bytedecoVersion();
-        if (!BYTEDECO_VERSION.equals(bytedeco)) {
-            throw new UnsupportedOperationException("distributed training needs org.bytedeco:pytorch:" + BYTEDECO_VERSION
-                    + " (the build of DJL's libtorch " + LIBTORCH_VERSION + "), not " + bytedeco);
-        }
+        checkBytedeco(bytedecoVersion());
         Path base = dir.resolveSibling(name + "-javacpp");
         bindJavaCpp(dir, base);
         Trampoline.load(base.resolve("trampoline"));
@@ -93,6 +84,38 @@ public final class TorchNatives {
         }
         loaded = true;
         logger.debug("c10d bound to DJL's libtorch {} in {}", version, dir);
+    }
+
+    /**
+     * Refuses any libtorch but DJL's CPU build of {@value #LIBTORCH_VERSION}: the raw calls rely on
+     * its binary layouts.
+     *
+     * @param engineVersion the PyTorch version DJL's engine reports
+     * @param directory the name of the directory DJL loaded libtorch from, e.g. {@code
+     *     2.7.1-20250812-cpu-linux-x86_64}
+     * @throws UnsupportedOperationException naming what was found
+     */
+    static void checkLibtorch(String engineVersion, String directory) {
+        if (!LIBTORCH_VERSION.equals(engineVersion) || !directory.startsWith(LIBTORCH_VERSION + "-")
+                || !directory.contains("-cpu-")) {
+            throw new UnsupportedOperationException("distributed training needs DJL's CPU build of libtorch "
+                    + LIBTORCH_VERSION + " (its binary layouts were checked by hand), but DJL loaded PyTorch " + engineVersion
+                    + " from " + directory + ": use DJL " + DjlCompatibility.DJL_VERSION
+                    + " with ai.djl.pytorch:pytorch-native-cpu:" + LIBTORCH_VERSION);
+        }
+    }
+
+    /**
+     * Refuses any bytedeco build but the one of DJL's libtorch.
+     *
+     * @param version the version of {@code org.bytedeco:pytorch} on the class path
+     * @throws UnsupportedOperationException naming it
+     */
+    static void checkBytedeco(String version) {
+        if (!BYTEDECO_VERSION.equals(version)) {
+            throw new UnsupportedOperationException("distributed training needs org.bytedeco:pytorch:" + BYTEDECO_VERSION
+                    + " (the build of DJL's libtorch " + LIBTORCH_VERSION + "), not " + version);
+        }
     }
 
     private static String bytedecoVersion() {
