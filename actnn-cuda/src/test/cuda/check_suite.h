@@ -596,6 +596,21 @@ inline void runEligibilitySuite(int cases) {
 
 // ---- masks, dropout, pooling -------------------------------------------------------------------
 
+// ReLU in place (y = x, the backend's reluInPlace): the same y and mask as out of place.
+template <typename T>
+void checkReluInPlace(const std::string& what, const std::vector<u8>& raw, DType t, i64 n,
+                      const std::vector<u8>& yWant, const std::vector<u8>& mWant) {
+    const Launch& lc = launchConfig();
+    DevBuf xy(raw.size(), raw.data());
+    DevBuf m((size_t)((n + 7) / 8));
+    ACTNN_LAUNCH(K<T>::relu, lc.words(n), lc.block, xy.as<const T>(), xy.as<T>(), m.ptr, n);
+    devSync();
+    sameValues(what + " relu in place y", xy.download(), yWant, t);
+    sameBytes(what + " relu in place mask", m.download(), mWant);
+    xy.guardsIntact(what + " relu in place y");
+    m.guardsIntact(what + " relu in place mask");
+}
+
 template <typename T>
 void checkMasksTyped(const std::string& what, const std::vector<u8>& raw, DType t, i64 n, u64 key, float rate) {
     const Launch& lc = launchConfig();
@@ -618,7 +633,8 @@ void checkMasksTyped(const std::string& what, const std::vector<u8>& raw, DType 
         devSync();
         sameBytes(what + " packPositive", m2.download(), mWant);
         m2.guardsIntact(what + " packPositive");
-        // backward: grad * mask (scale 1) and a scaled variant; unpack to booleans
+        checkReluInPlace<T>(what, raw, t, n, yWant, mWant);
+        // backward: grad * mask (scale 1) and a scaled variant
         std::vector<float> gv(raw.size() / sizeof(T));
         std::mt19937_64 rng(key);
         std::normal_distribution<float> nd;
@@ -634,15 +650,6 @@ void checkMasksTyped(const std::string& what, const std::vector<u8>& raw, DType 
             sameValues(what + " applyMask scale " + std::to_string(scale), out.download(),
                        ref::applyMask(graw, t, mWant, n, scale), t);
             out.guardsIntact(what + " applyMask");
-        }
-        for (size_t off : {(size_t)0, (size_t)1}) {
-            DevBuf b((size_t)n, nullptr, off);
-            const int aligned = (reinterpret_cast<uintptr_t>(b.ptr) % 8) == 0;
-            ACTNN_LAUNCH(actnn_unpack_mask_kernel, lc.threads((n + 7) / 8), lc.block, m.as<const u8>(), b.ptr, n,
-                         aligned);
-            devSync();
-            sameBytes(what + " unpackMask" + (off ? " (unaligned)" : ""), b.download(), ref::unpackMask(mWant, n));
-            b.guardsIntact(what + " unpackMask");
         }
     }
     // dropout forward (y + keep mask), and the keep mask alone (randomKeepMask)
@@ -856,6 +863,17 @@ inline void hostSelfTest() {
         const ref::Packed p = ref::quantize(encode(v, DType::F32), DType::F32, L, 0, false);
         expect(p.meta32 && p.bytes.size() == 2 * 32 + 2 * 8, "FP32 fallback");
     }
+    // ReLU as PyTorch's CPU kernel: +0 only where x < 0; -0 and NaN (payload too) are copied.
+    {
+        const std::vector<u8> x = {0x00, 0x00, 0x00, 0x80,   // -0
+                                   0x00, 0x00, 0x80, 0xbf,   // -1
+                                   0x01, 0x00, 0xc0, 0xff,   // a negative NaN with a payload
+                                   0x00, 0x00, 0x00, 0x40};  // 2
+        std::vector<u8> y, m;
+        ref::reluForward(x, DType::F32, 4, y, m);
+        const std::vector<u8> want = {0x00, 0x00, 0x00, 0x80, 0, 0, 0, 0, 0x01, 0x00, 0xc0, 0xff, 0x00, 0x00, 0x00, 0x40};
+        expect(y == want && m == std::vector<u8>{0x08}, "relu of -0, -1, NaN, 2: " + hex(y, 0, 16));
+    }
 }
 
 // ---- reference files written by ai.actnn.cuda.tools.ReferenceDataGenerator ---------------------
@@ -996,7 +1014,6 @@ inline bool runRefCase(const RefFile& f) {
             sameValues(what + " host-reference applyMask vs Java", ref::applyMask(f.get("gradIn"), t, m, numel, scale),
                        f.get("gradOut"), t);
         }
-        if (f.has("unpacked")) sameBytes(what + " host-reference unpackMask vs Java", ref::unpackMask(m, numel), f.get("unpacked"));
         // the kernels, against the same expectations
         const Launch& lc = launchConfig();
         DevBuf xd(x.size(), x.data());
@@ -1033,11 +1050,12 @@ inline bool runRefCase(const RefFile& f) {
             devSync();
             sameValues(what + " applyMask vs Java", od.download(), f.get("gradOut"), t);
         }
-        if (f.has("unpacked")) {
-            DevBuf ud((size_t)numel);
-            ACTNN_LAUNCH(actnn_unpack_mask_kernel, lc.threads((numel + 7) / 8), lc.block, md.as<const u8>(), ud.ptr, numel, 1);
-            devSync();
-            sameBytes(what + " unpackMask vs Java", ud.download(), f.get("unpacked"));
+        if (op == "relu" && f.has("output")) {
+            if (t == DType::F32) {
+                checkReluInPlace<float>(what, x, t, numel, f.get("output"), f.get("mask"));
+            } else {
+                checkReluInPlace<u16>(what, x, t, numel, f.get("output"), f.get("mask"));
+            }
         }
         return true;
     }

@@ -419,7 +419,7 @@ inline void reluForward(const std::vector<u8>& x, DType t, i64 n, std::vector<u8
     for (i64 i = 0; i < n; ++i) {
         const float v = loadAsFloat(x, t, i);
         if (v > 0.0f) setBit(mask, i);
-        if (v > 0.0f || std::isnan(v)) {
+        if (!(v < 0.0f)) {  // PyTorch's CPU relu: x unless x < 0, so -0 and NaN are copied
             std::memcpy(y.data() + i * elemSize(t), x.data() + i * elemSize(t), elemSize(t));
         }
     }
@@ -474,12 +474,6 @@ inline void dropoutForward(const std::vector<u8>& x, DType t, i64 n, u64 key, fl
         if (randomAt(key, (u64)i) >= rate) setBit(mask, i);
     }
     y = applyMask(x, t, mask, n, scale);
-}
-
-inline std::vector<u8> unpackMask(const std::vector<u8>& mask, i64 n) {
-    std::vector<u8> out((size_t)n);
-    for (i64 i = 0; i < n; ++i) out[(size_t)i] = getBit(mask, i) ? 1 : 0;
-    return out;
 }
 
 struct Pool {

@@ -32,6 +32,15 @@ public interface BackwardContext {
     NDArray restore(int activation, int from, int to);
 
     /**
+     * Returns whether restoring a saved activation hands back kept full-precision storage (no
+     * new memory): restoring it in chunks would then only add work.
+     *
+     * @param activation the index among saved activations
+     * @return whether restoring allocates nothing
+     */
+    boolean restoresInPlace(int activation);
+
+    /**
      * Returns {@code grad * scale} where a saved mask is set and exactly 0 elsewhere.
      *
      * @param mask the index among saved masks
@@ -49,6 +58,16 @@ public interface BackwardContext {
      * @return a new array owned by {@link #getManager()}
      */
     NDArray applyCodes(int codes, NDArray grad);
+
+    /**
+     * Returns the input gradient of a saved max pooling ({@link ForwardContext#maxPool2d}): each
+     * output gradient routed to the input element that was its window's maximum.
+     *
+     * @param pooling the index among saved poolings
+     * @param grad the output gradient
+     * @return a new array of the pooling input's shape, owned by {@link #getManager()}
+     */
+    NDArray maxPool2dBackward(int pooling, NDArray grad);
 
     /**
      * Runs work as {@link ForwardContext#runReplayable} ran the forward's: with PyTorch's default

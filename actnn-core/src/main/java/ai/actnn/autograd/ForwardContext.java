@@ -3,6 +3,7 @@ package ai.actnn.autograd;
 import ai.actnn.policy.ActivationSite;
 import ai.actnn.quant.CodeTable;
 import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaxPool2dSpec;
 import ai.actnn.store.SavedMask;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -13,11 +14,14 @@ import java.util.function.UnaryOperator;
 
 /**
  * What a {@link QFunction}'s forward may do besides computing: save what its backward needs (and
- * nothing else can be kept for the backward), read its parameters, and ask which gradients will
- * be needed. Saved items are read back in their order of saving, one index sequence per kind:
- * activations ({@link #save}, {@link #saveExact}) by {@link
- * BackwardContext#restore}, masks by {@link BackwardContext#applyMask}, codes by {@link
- * BackwardContext#applyCodes}.
+ * nothing else can be kept for the backward), run the layer ops whose output comes with what
+ * their backward keeps ({@link #relu}, {@link #dropout}, {@link #maxPool2d}: fused where the
+ * device's backend can), read its parameters, and ask which gradients will be needed. Saved items
+ * are read back in their order of saving, one index sequence per kind: activations ({@link
+ * #save}, {@link #saveExact}) by {@link BackwardContext#restore}; masks ({@link #relu}, {@link
+ * #reluInPlace}, {@link #saveRangeMask}, {@link #dropout}, {@link #saveKeepMask}) by {@link
+ * BackwardContext#applyMask}; codes by {@link BackwardContext#applyCodes}; poolings by {@link
+ * BackwardContext#maxPool2dBackward}.
  */
 public interface ForwardContext {
 
@@ -39,11 +43,21 @@ public interface ForwardContext {
     void saveExact(NDArray x);
 
     /**
-     * Saves the 1-bit mask {@code x > 0} (ReLU).
+     * Computes ReLU and saves its 1-bit mask {@code x > 0}; the backward applies the mask with
+     * {@link BackwardContext#applyMask} (scale 1).
      *
      * @param x the input
+     * @return the output, a new array in {@code x}'s manager
      */
-    void savePositiveMask(NDArray x);
+    NDArray relu(NDArray x);
+
+    /**
+     * Saves the 1-bit mask {@code x > 0} and overwrites {@code x} with its ReLU (for an array
+     * that nothing else reads, such as a join's own accumulator).
+     *
+     * @param x the input, overwritten
+     */
+    void reluInPlace(NDArray x);
 
     /**
      * Saves the 1-bit mask "x inside the range" (ReLU6, hard tanh, clip).
@@ -54,8 +68,20 @@ public interface ForwardContext {
     void saveRangeMask(NDArray x, MaskCodec.Range range);
 
     /**
-     * Draws and saves a dropout keep mask from the step's random streams; the forward applies it
-     * with {@link SavedMask#apply}.
+     * Applies dropout with a keep mask drawn from the step's random streams and saves the mask;
+     * the backward applies it with {@link BackwardContext#applyMask} and the scale {@link
+     * ai.actnn.quant.MaskCodec#dropoutScale}{@code (rate)}.
+     *
+     * @param x the input
+     * @param rate the drop probability in [0, 1]
+     * @return {@code x * mask * dropoutScale(rate)}, a new array in {@code x}'s manager
+     */
+    NDArray dropout(NDArray x, float rate);
+
+    /**
+     * Draws and saves a dropout keep mask from the step's random streams, for a forward that
+     * applies it itself with {@link SavedMask#apply} (attention, whose dropped probabilities
+     * feed a product).
      *
      * @param shape the shape of the masked tensor
      * @param rate the drop probability in [0, 1]
@@ -63,6 +89,17 @@ public interface ForwardContext {
      * @return the mask
      */
     SavedMask saveKeepMask(Shape shape, float rate, Device device);
+
+    /**
+     * Max pooling over the last two axes that saves one byte per output element (the argmax's
+     * offset in its window); the backward routes gradients through them with {@link
+     * BackwardContext#maxPool2dBackward}.
+     *
+     * @param x the input, {@code [N, C, H, W]} or {@code [C, H, W]}
+     * @param spec the pooling
+     * @return the output, a new array in {@code x}'s manager
+     */
+    NDArray maxPool2d(NDArray x, MaxPool2dSpec spec);
 
     /**
      * Saves a few-bit code of each element's interval in a table (GELU, SiLU).

@@ -4,11 +4,14 @@ import ai.actnn.internal.TorchRandom;
 import ai.actnn.policy.ActivationSite;
 import ai.actnn.quant.CodeTable;
 import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaxPool2dSpec;
 import ai.actnn.store.ActivationStore;
 import ai.actnn.store.Saved;
 import ai.actnn.store.SavedActivation;
 import ai.actnn.store.SavedCodes;
 import ai.actnn.store.SavedMask;
+import ai.actnn.store.SavedOutput;
+import ai.actnn.store.SavedPooling;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -33,6 +36,7 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     private final List<SavedActivation> activations = new ArrayList<>();
     private final List<SavedMask> masks = new ArrayList<>(1);
     private final List<SavedCodes> codes = new ArrayList<>(1);
+    private final List<SavedPooling> poolings = new ArrayList<>(1);
     private final List<ActivationSite> sites = new ArrayList<>(1);
     private SavedActivation randomState;
     private NDManager scratch;
@@ -59,8 +63,13 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     }
 
     @Override
-    public void savePositiveMask(NDArray x) {
-        masks.add(store.savePositiveMask(x));
+    public NDArray relu(NDArray x) {
+        return keep(store.relu(x), masks);
+    }
+
+    @Override
+    public void reluInPlace(NDArray x) {
+        masks.add(store.reluInPlace(x));
     }
 
     @Override
@@ -73,6 +82,22 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
         SavedMask mask = store.saveKeepMask(shape, rate, device);
         masks.add(mask);
         return mask;
+    }
+
+    @Override
+    public NDArray dropout(NDArray x, float rate) {
+        return keep(store.dropout(x, rate), masks);
+    }
+
+    @Override
+    public NDArray maxPool2d(NDArray x, MaxPool2dSpec spec) {
+        return keep(store.maxPool2d(x, spec), poolings);
+    }
+
+    /** Keeps what an op saved along with its output, and returns the output. */
+    private static <S extends Saved> NDArray keep(SavedOutput<S> result, List<S> kind) {
+        kind.add(result.saved());
+        return result.output();
     }
 
     @Override
@@ -140,6 +165,11 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     }
 
     @Override
+    public boolean restoresInPlace(int activation) {
+        return activations.get(activation).restoresInPlace();
+    }
+
+    @Override
     public NDArray restore(int activation, int from, int to) {
         return activations.get(activation).restore(getManager(), from, to);
     }
@@ -152,6 +182,11 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     @Override
     public NDArray applyCodes(int index, NDArray grad) {
         return codes.get(index).apply(grad, getManager());
+    }
+
+    @Override
+    public NDArray maxPool2dBackward(int pooling, NDArray grad) {
+        return poolings.get(pooling).backward(grad, getManager());
     }
 
     @Override
@@ -202,7 +237,7 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
         closed = true;
         RuntimeException failure = null;
         List<Saved> state = randomState == null ? List.of() : List.of(randomState);
-        for (List<? extends Saved> items : List.of(activations, masks, codes, state)) {
+        for (List<? extends Saved> items : List.of(activations, masks, codes, poolings, state)) {
             for (Saved s : items) {
                 try {
                     s.close();

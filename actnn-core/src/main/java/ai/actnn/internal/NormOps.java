@@ -83,23 +83,31 @@ public final class NormOps {
 
     /**
      * The reduction half of batch normalisation's backward over one chunk of samples: per
-     * channel (axis 1), {@code sum(dy)} and {@code sum(dy * (x - mean))}. Summed over the chunks
-     * of a batch they give what {@link #batchNormBackwardElementwise} needs.
+     * channel (axis 1), {@code sum(dy)} and {@code sum(dy * (x - mean))} in one pass of PyTorch's
+     * batch-norm backward kernel, and optionally {@code sum(x)}. Summed over the chunks of a
+     * batch they give what {@link #batchNormBackwardElementwise} needs.
      *
      * @param grad dL/dy of the chunk
      * @param x the chunk's input
      * @param mean the batch mean
+     * @param withInputSum whether to return {@code sum(x)} too
      * @param manager the owner of the results
-     * @return the two per-channel sums
+     * @return the per-channel sums: {@code sum(dy)}, {@code sum(dy * (x - mean))}, and {@code
+     *     sum(x)} (an empty array unless asked for)
      */
-    public static NDList batchNormBackwardReduce(NDArray grad, NDArray x, NDArray mean, NDManager manager) {
-        return TorchScriptModule.call("bn_backward_reduce", manager, grad, x, mean);
+    public static NDList batchNormBackwardReduce(
+            NDArray grad, NDArray x, NDArray mean, boolean withInputSum, NDManager manager) {
+        return TorchScriptModule.call("bn_backward_reduce", manager, grad, x, mean, withInputSum);
     }
 
     /**
-     * The element-wise half of batch normalisation's backward over one chunk of samples:
-     * {@code dx = gamma * invstd * (dy - sum_dy / n - (x - mean) * invstd^2 * sum_dy_xmu / n)}.
+     * The element-wise half of batch normalisation's backward over one chunk of samples,
+     * written into {@code dst} (a chunk of the whole input gradient, so that no copy follows):
+     * {@code dx = gamma * invstd * (dy - sum_dy / n - (x - mean) * invstd^2 * sum_dy_xmu / n)},
+     * computed as {@code w * dy + a * x + b} with per-channel {@code w, a, b} (two passes, no
+     * temporary of the chunk's size).
      *
+     * @param dst the destination, of the chunk's shape (a view into the whole gradient)
      * @param grad dL/dy of the chunk
      * @param x the chunk's input
      * @param mean the batch mean
@@ -108,10 +116,11 @@ public final class NormOps {
      * @param sumDy {@code sum(dy)} over the whole batch, per channel
      * @param sumDyXmu {@code sum(dy * (x - mean))} over the whole batch, per channel
      * @param count the elements per channel in the whole batch
-     * @param manager the owner of the result
-     * @return dx of the chunk
+     * @param manager the owner of the returned handle
+     * @return a new handle on {@code dst}
      */
     public static NDArray batchNormBackwardElementwise(
+            NDArray dst,
             NDArray grad,
             NDArray x,
             NDArray mean,
@@ -121,7 +130,8 @@ public final class NormOps {
             NDArray sumDyXmu,
             double count,
             NDManager manager) {
-        return TorchScriptModule.call("bn_backward_elemt", manager, grad, x, mean, invstd, gamma, sumDy, sumDyXmu, count)
+        return TorchScriptModule.call(
+                        "bn_backward_elemt_into", manager, dst, grad, x, mean, invstd, gamma, sumDy, sumDyXmu, count)
                 .singletonOrThrow();
     }
 

@@ -1,5 +1,6 @@
 package ai.actnn.nn;
 
+import ai.actnn.autograd.BackwardContext;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -25,6 +26,25 @@ public final class BackwardChunks {
     private BackwardChunks(int samples, int chunk) {
         this.samples = samples;
         this.chunk = chunk;
+    }
+
+    /**
+     * Returns the chunks of a backward that restores a saved activation: one chunk when restoring
+     * allocates nothing (a full-precision activation kept as it is), since chunks then only add
+     * work; else as {@link #of}.
+     *
+     * @param ctx the backward's context
+     * @param activation the index of the saved activation among the context's
+     * @param inputShape the shape of the restored activation (first axis = samples)
+     * @param type its data type
+     * @return the chunks
+     */
+    public static BackwardChunks forRestore(BackwardContext ctx, int activation, Shape inputShape, DataType type) {
+        if (ctx.restoresInPlace(activation)) {
+            int samples = inputShape.dimension() == 0 ? 1 : (int) inputShape.get(0);
+            return new BackwardChunks(samples, Math.max(1, samples));
+        }
+        return of(inputShape, type);
     }
 
     /**

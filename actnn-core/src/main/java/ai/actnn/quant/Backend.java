@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * The codecs of one kind of device: how activations, masks and (optionally) few-bit codes are
  * packed there. Backends of other modules (CUDA) are found with {@link java.util.ServiceLoader};
- * {@link Backends} chooses one per device.
+ * the store's {@code Backends} chooses one per device.
  */
 public interface Backend {
 
@@ -47,6 +47,16 @@ public interface Backend {
      * @return the code codec, or empty
      */
     default Optional<CodeCodec> codes() {
+        return Optional.empty();
+    }
+
+    /**
+     * Returns the codec of max pooling with one-byte argmax offsets, if this backend has one (the
+     * store falls back to PyTorch's own ops otherwise).
+     *
+     * @return the pooling codec, or empty
+     */
+    default Optional<PoolCodec> pooling() {
         return Optional.empty();
     }
 }

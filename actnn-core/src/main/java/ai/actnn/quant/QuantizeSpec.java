@@ -83,15 +83,6 @@ public final class QuantizeSpec {
     }
 
     /**
-     * Returns whether every sample uses the same bits.
-     *
-     * @return whether the bits are uniform
-     */
-    public boolean isUniform() {
-        return bits == null;
-    }
-
-    /**
      * Returns the group size.
      *
      * @return the group size

@@ -8,8 +8,12 @@ import ai.actnn.quant.CodeCodec;
 import ai.actnn.quant.CodeTable;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaskedOutput;
+import ai.actnn.quant.MaxPool2dSpec;
+import ai.actnn.quant.MaxPoolOutput;
 import ai.actnn.quant.PackedLayout;
 import ai.actnn.quant.PackedTensor;
+import ai.actnn.quant.PoolCodec;
 import ai.actnn.quant.QuantizeSpec;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -26,7 +30,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * Keeps everything one step saves for its backward: activations (packed at the level and bits
- * that the configuration and the policy decide, or exact), 1-bit masks and few-bit codes. It
+ * that the configuration and the policy decide, or exact), 1-bit masks, few-bit codes and
+ * max-pool offsets; the layer forwards that produce a mask or offsets along with their output
+ * (ReLU, dropout, max pooling) run here, fused where the device's codec can. It
  * chooses the backend of each tensor's device and its fallbacks, swaps packed activations to host
  * memory at L4/L5, and stores a tensor only once when several ops save it.
  *
@@ -94,14 +100,27 @@ public final class ActivationStore implements AutoCloseable {
     }
 
     /**
-     * Saves the 1-bit mask {@code x > 0} (ReLU's backward).
+     * Computes ReLU and saves its 1-bit mask {@code x > 0}, in one pass where the device's codec
+     * fuses them ({@link MaskCodec#relu}).
      *
      * @param x a floating-point tensor
+     * @return the output (attached to {@code x}'s manager) and the mask (close it once)
+     */
+    public SavedOutput<SavedMask> relu(NDArray x) {
+        MaskCodec masks = backendFor(x.getDevice()).masks();
+        return keep(masks.relu(x, manager), masks);
+    }
+
+    /**
+     * Saves the 1-bit mask {@code x > 0} and overwrites {@code x} with its ReLU ({@link
+     * MaskCodec#reluInPlace}).
+     *
+     * @param x a floating-point tensor, overwritten
      * @return the mask (close it once)
      */
-    public SavedMask savePositiveMask(NDArray x) {
+    public SavedMask reluInPlace(NDArray x) {
         MaskCodec masks = backendFor(x.getDevice()).masks();
-        return count(new SavedMask(masks.packPositive(x, manager), masks), x.size());
+        return count(new SavedMask(masks.reluInPlace(x, manager), masks), x.size());
     }
 
     /**
@@ -127,6 +146,41 @@ public final class ActivationStore implements AutoCloseable {
     public SavedMask saveKeepMask(Shape shape, float rate, Device device) {
         MaskCodec masks = backendFor(device).masks();
         return count(new SavedMask(masks.randomKeepMask(shape, rate, nextKey(), manager), masks), shape.size());
+    }
+
+    /**
+     * Applies dropout with a keep mask drawn from this step's random streams, and saves the mask
+     * ({@link MaskCodec#dropout}: one pass where the device's codec fuses it).
+     *
+     * @param x a floating-point tensor
+     * @param rate the drop probability in [0, 1]
+     * @return {@code x * mask * }{@link MaskCodec#dropoutScale}{@code (rate)} (attached to {@code
+     *     x}'s manager) and the keep mask (close it once)
+     */
+    public SavedOutput<SavedMask> dropout(NDArray x, float rate) {
+        MaskCodec masks = backendFor(x.getDevice()).masks();
+        return keep(masks.dropout(x, rate, nextKey(), manager), masks);
+    }
+
+    /** Counts the mask of a fused forward and hands out its output. */
+    private SavedOutput<SavedMask> keep(MaskedOutput r, MaskCodec masks) {
+        return new SavedOutput<>(r.output(), count(new SavedMask(r.mask(), masks), r.mask().getShape().size()));
+    }
+
+    /**
+     * Max pooling over the last two axes that saves one byte per output element, the argmax's
+     * offset in its window: with the device's pooling codec, else with PyTorch's own ops.
+     *
+     * @param x a floating-point tensor, {@code [N, C, H, W]} or {@code [C, H, W]}
+     * @param spec the pooling
+     * @return the output (attached to {@code x}'s manager) and the offsets (close them once)
+     */
+    public SavedOutput<SavedPooling> maxPool2d(NDArray x, MaxPool2dSpec spec) {
+        PoolCodec codec = backendFor(x.getDevice()).pooling().orElse(TorchPoolCodec.INSTANCE);
+        MaxPoolOutput r = codec.maxPool2d(x, spec, manager);
+        NDArray offsets = r.offsets();
+        return new SavedOutput<>(
+                r.output(), count(new SavedPooling(offsets, x.getShape(), spec, codec), offsets.size()));
     }
 
     /**

@@ -41,6 +41,11 @@ final class ExactActivation implements SavedActivation {
     }
 
     @Override
+    public boolean restoresInPlace() {
+        return true;
+    }
+
+    @Override
     public int samples() {
         return PackedLayout.samples(reference.getShape());
     }

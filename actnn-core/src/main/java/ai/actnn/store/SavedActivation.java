@@ -36,6 +36,16 @@ public interface SavedActivation extends Saved {
     }
 
     /**
+     * Returns whether restoring hands back the kept full-precision storage itself (a view, no new
+     * memory). A backward then gains nothing from restoring the activation a chunk at a time.
+     *
+     * @return whether restoring allocates nothing
+     */
+    default boolean restoresInPlace() {
+        return false;
+    }
+
+    /**
      * Returns the number of samples (first axis) of the activation.
      *
      * @return the samples

@@ -59,6 +59,11 @@ final class SharedActivation implements SavedActivation {
     }
 
     @Override
+    public boolean restoresInPlace() {
+        return target.restoresInPlace();
+    }
+
+    @Override
     public int samples() {
         return target.samples();
     }

@@ -122,14 +122,19 @@ class ActnnOps(Module):
     codes = codes.reshape([-1]).narrow(0, 0, grad.numel())
     d = torch.index_select(values.to(dtype=grad.dtype, device=grad.device), 0, codes).view(grad.shape)
     return grad * d
-  def bn_backward_reduce(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, mean: Tensor) -> Tuple[Tensor, Tensor]:
+  def bn_backward_reduce(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, mean: Tensor, with_input_sum: bool) -> Tuple[Tensor, Tensor, Tensor]:
+    ones = torch.ones_like(mean)
+    unused, sum_dy_xmu, sum_dy = torch.native_batch_norm_backward(grad, x, None, None, None, mean, ones, True, 0.0, [False, True, True])
+    if with_input_sum:
+      return sum_dy, sum_dy_xmu, x.sum([0] + [d for d in range(2, x.dim())])
+    return sum_dy, sum_dy_xmu, torch.empty([0], dtype=x.dtype, device=x.device)
+  def bn_backward_elemt_into(self: __torch__.ActnnOps, dst: Tensor, grad: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, gamma: Tensor, sum_dy: Tensor, sum_dy_xmu: Tensor, count: float) -> Tensor:
     shape = [1, -1] + [1] * (x.dim() - 2)
-    dims = [0] + [d for d in range(2, x.dim())]
-    xmu = x - mean.view(shape)
-    return grad.sum(dims), (grad * xmu).sum(dims)
-  def bn_backward_elemt(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, gamma: Tensor, sum_dy: Tensor, sum_dy_xmu: Tensor, count: float) -> Tensor:
-    shape = [1, -1] + [1] * (x.dim() - 2)
+    w = gamma * invstd
     k = sum_dy_xmu / count * invstd * invstd
-    return (grad - (sum_dy / count).view(shape) - (x - mean.view(shape)) * k.view(shape)) * (gamma * invstd).view(shape)
+    a = -(w * k)
+    b = w * (k * mean - sum_dy / count)
+    torch.addcmul(b.view(shape), x, a.view(shape), value=1, out=dst)
+    return dst.addcmul_(grad, w.view(shape))
   def relu_inplace(self: __torch__.ActnnOps, x: Tensor) -> Tensor:
     return torch.relu_(x)

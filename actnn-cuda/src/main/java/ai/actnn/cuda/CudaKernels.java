@@ -1,5 +1,6 @@
 package ai.actnn.cuda;
 
+import ai.actnn.quant.MaxPool2dSpec;
 import ai.djl.ndarray.types.DataType;
 
 /**
@@ -190,7 +191,7 @@ final class CudaKernels {
      *
      * @param type the element type
      * @param x input address
-     * @param y output address, or 0
+     * @param y output address (may be {@code x}: in place), or 0
      * @param mask mask address ({@code ceil(n / 8)} bytes)
      * @param n elements
      */
@@ -225,8 +226,8 @@ final class CudaKernels {
      * Dropout forward with its keep mask ({@code actnn_dropout_forward_<type>}).
      *
      * @param type the element type
-     * @param x input address
-     * @param y output address
+     * @param x input address, or 0 (with y 0: the keep mask alone)
+     * @param y output address, or 0
      * @param mask mask address
      * @param n elements
      * @param key random key
@@ -251,19 +252,6 @@ final class CudaKernels {
     void applyMask(DataType type, long grad, long mask, long out, long n, float scale) {
         run("actnn_apply_mask_" + suffix(type), launcher.config().threadsGrid(n),
                 new KernelArgs(5).ptr(grad).ptr(mask).ptr(out).i64(n).f32(scale));
-    }
-
-    /**
-     * Mask to booleans ({@code actnn_unpack_mask_kernel}).
-     *
-     * @param mask mask address
-     * @param out output address (n bytes)
-     * @param n elements
-     * @param outAligned whether {@code out} is 8-byte aligned
-     */
-    void unpackMask(long mask, long out, long n, boolean outAligned) {
-        run("actnn_unpack_mask_kernel", launcher.config().threadsGrid(LaunchConfig.ceilDiv(n, 8)),
-                new KernelArgs(4).ptr(mask).ptr(out).i64(n).i32(outAligned ? 1 : 0));
     }
 
     private static KernelArgs pool(KernelArgs a, long planes, int h, int w, int oh, int ow, MaxPool2dSpec s) {

@@ -1,5 +1,9 @@
 package ai.actnn.cuda;
 
+import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaskedOutput;
+import ai.actnn.quant.MaxPool2dSpec;
+import ai.actnn.quant.MaxPoolOutput;
 import ai.actnn.quant.PackedMask;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -9,178 +13,184 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 
+import java.util.function.Supplier;
+
 /**
- * Fused CUDA kernels of the compact layers (ReLU, dropout, max pooling 2d): each forward writes the
- * output and the compact state its backward needs in one pass, and each backward reads only that
- * state. Inputs are FLOAT32 or FLOAT16 tensors on a GPU of the PyTorch engine (non-contiguous inputs
- * are read through a contiguous copy); results live on the input's device and belong to {@code
- * manager} (a PyTorch-engine manager). Masks use the layout of {@code docs/format.md} and are
- * interchangeable with the CPU backend's {@link PackedMask}s.
+ * The fused CUDA kernels of the compact layers (ReLU, dropout, max pooling 2d), behind the codecs
+ * of {@link CudaQuantizerBackend}: each forward writes the output and the compact state its
+ * backward needs in one pass, and the max-pool backward reads only that state. Inputs are FLOAT32
+ * or FLOAT16 tensors on a GPU of the PyTorch engine (non-contiguous inputs are read through a
+ * contiguous copy); outputs are attached to the input's manager, masks and offsets to the given
+ * manager (a PyTorch-engine manager). Masks use the layout of {@code docs/format.md}, like the CPU
+ * backend's {@link PackedMask}s.
  *
- * <p>Every method throws {@link IllegalArgumentException} for a bad argument (message names it) and
- * {@link IllegalStateException} with the reason when the kernels cannot run on the device (check
- * with {@link CudaSupport#isAvailable} first). Kernels run asynchronously on the default stream,
- * in order with PyTorch's work.
+ * <p>Bad arguments throw {@link IllegalArgumentException} naming them; a device whose kernels do
+ * not load throws {@link IllegalStateException} with the reason. Kernels run asynchronously on the
+ * default stream, in order with PyTorch's work.
  */
-public final class CudaLayerKernels {
+final class CudaLayerKernels {
 
     private CudaLayerKernels() {}
 
     /**
-     * Returns whether the kernels run on a device.
+     * ReLU forward: {@code y = x} except {@code +0} where {@code x < 0} ({@code -0} and NaN pass
+     * unchanged, as in PyTorch's CPU {@code relu}), and the mask {@code x > 0}, in one pass.
      *
-     * @param device the device
-     * @return {@link CudaSupport#isAvailable}
+     * @param x the input
+     * @param manager the owner of the mask
+     * @return y (in {@code x}'s manager) and the mask
      */
-    public static boolean isAvailable(Device device) {
-        return CudaSupport.isAvailable(device);
+    static MaskedOutput reluForward(NDArray x, NDManager manager) {
+        PtNDArray y = outputLike(x, "the ReLU input");
+        return withOutput(y, () -> relu(x, PtArrays.address(y), manager));
     }
 
     /**
-     * ReLU forward: {@code y = x} where {@code x > 0} or {@code x} is NaN, {@code +0} elsewhere,
-     * and the mask {@code x > 0}, in one pass.
+     * Packs the ReLU mask {@code x > 0} alone (the ReLU kernel without an output).
      *
-     * @param x the input
-     * @param manager the owner of the results
-     * @return y and the mask
+     * @param x the tensor
+     * @param manager the owner of the mask
+     * @return the mask
      */
-    public static MaskedOutput reluForward(NDArray x, NDManager manager) {
+    static PackedMask packPositive(NDArray x, NDManager manager) {
+        return relu(x, 0L, manager);
+    }
+
+    /**
+     * Returns whether {@link #reluInPlace} can overwrite a tensor: a contiguous PyTorch tensor
+     * (the kernel writes the elements where it reads them; a non-contiguous tensor would be read
+     * through a copy).
+     *
+     * @param x the tensor
+     * @return whether it is contiguous
+     */
+    static boolean isContiguous(NDArray x) {
+        return PtArrays.isContiguous(PtArrays.pt(x, "the ReLU input"));
+    }
+
+    /**
+     * ReLU forward in place: packs the mask {@code x > 0} and overwrites {@code x} with {@code y}
+     * of {@link #reluForward}, in one pass.
+     *
+     * @param x the input, contiguous ({@link #isContiguous}), overwritten
+     * @param manager the owner of the mask
+     * @return the mask
+     * @throws IllegalArgumentException if {@code x} is not contiguous
+     */
+    static PackedMask reluInPlace(NDArray x, NDManager manager) {
+        PtNDArray p = PtArrays.pt(x, "the ReLU input");
+        if (!PtArrays.isContiguous(p)) {
+            throw new IllegalArgumentException("in-place ReLU needs a contiguous tensor, got a strided "
+                    + x.getShape());
+        }
+        return relu(x, PtArrays.address(p), manager);
+    }
+
+    /** The ReLU kernel: the mask, and {@code y} at address {@code y} unless it is 0 (may be x's). */
+    private static PackedMask relu(NDArray x, long y, NDManager manager) {
         DataType type = CudaArrays.requireFloat(x, "the ReLU input");
         Device device = CudaArrays.gpuDevice(x, "the ReLU input");
         CudaKernels kernels = CudaSupport.kernels(device);
-        PtNDManager pm = PtArrays.ptManager(manager);
-        PtNDArray y = PtArrays.empty(pm, x.getShape(), type, device);
-        PtNDArray mask = PtArrays.empty(pm, new Shape(PackedMask.bytesFor(x.getShape())), DataType.UINT8, device);
-        long n = x.getShape().size();
-        if (n > 0) {
+        PtNDArray mask = maskFor(x.getShape(), manager, device);
+        return withMask(x.getShape(), mask, () -> {
             try (CudaArrays.Input in = CudaArrays.input(x, "the ReLU input")) {
-                kernels.reluForward(type, in.address, PtArrays.address(y), PtArrays.address(mask), n);
+                kernels.reluForward(type, in.address, y, PtArrays.address(mask), x.size());
             }
-        }
-        return new MaskedOutput(y, new PackedMask(x.getShape(), mask));
-    }
-
-    /**
-     * ReLU backward: {@code dx = dy} where the mask is set, {@code +0} elsewhere (a NaN gradient of
-     * a masked-out element does not leak through, as in PyTorch's {@code threshold_backward}).
-     *
-     * @param grad the output gradient
-     * @param mask the mask of {@link #reluForward}
-     * @param manager the owner of the result
-     * @return the input gradient
-     */
-    public static NDArray reluBackward(NDArray grad, PackedMask mask, NDManager manager) {
-        return applyMask(grad, mask, 1.0f, manager);
-    }
-
-    /**
-     * Returns dropout's scale {@code 1 / (1 - rate)} computed in fp32 ({@code 1f / (1f - rate)}),
-     * and 0 for rate 1, exactly as {@code QDropout} passes it to {@code applyMask}.
-     *
-     * @param rate the drop probability, in [0, 1]
-     * @return the scale
-     * @throws IllegalArgumentException for a rate outside [0, 1]
-     */
-    public static float dropoutScale(float rate) {
-        if (!(rate >= 0f && rate <= 1f)) {
-            throw new IllegalArgumentException("dropout rate must be in [0, 1], got " + rate);
-        }
-        return rate >= 1f ? 0f : 1f / (1f - rate);
+        });
     }
 
     /**
      * Dropout forward (docs/format.md, "Dropout keep mask"): element {@code i} (row-major index)
-     * is kept iff {@code r(i) >= rate}, with {@code r} the format's counter-based generator keyed by
-     * {@code key}; {@code y = x * scale} where kept and {@code +0} where dropped, with {@code scale
-     * =} {@link #dropoutScale}: the same values as the CPU backend's {@code randomKeepMask} followed
-     * by {@code applyMask(x, keep, scale)}, in one pass that also writes the keep mask.
-     * Deterministic: the same key gives the same mask on every device and backend.
+     * is kept iff {@code r(i) >= rate}, with {@code r} the format's counter-based generator keyed
+     * by {@code key}; {@code y = x * }{@link MaskCodec#dropoutScale} where kept and {@code +0}
+     * where dropped: the CPU backend's {@code randomKeepMask} followed by {@code applyMask(x,
+     * keep, scale)}, in one pass that also writes the keep mask.
      *
      * @param x the input
      * @param rate the drop probability, in [0, 1]
      * @param key the layer's random key for this step
-     * @param manager the owner of the results
-     * @return y and the keep mask
+     * @param manager the owner of the mask
+     * @return y (in {@code x}'s manager) and the keep mask
      */
-    public static MaskedOutput dropoutForward(NDArray x, float rate, long key, NDManager manager) {
-        float scale = dropoutScale(rate);
+    static MaskedOutput dropoutForward(NDArray x, float rate, long key, NDManager manager) {
+        float scale = MaskCodec.dropoutScale(rate);
         DataType type = CudaArrays.requireFloat(x, "the dropout input");
         Device device = CudaArrays.gpuDevice(x, "the dropout input");
         CudaKernels kernels = CudaSupport.kernels(device);
-        PtNDManager pm = PtArrays.ptManager(manager);
-        PtNDArray y = PtArrays.empty(pm, x.getShape(), type, device);
-        PtNDArray mask = PtArrays.empty(pm, new Shape(PackedMask.bytesFor(x.getShape())), DataType.UINT8, device);
-        long n = x.getShape().size();
-        if (n > 0) {
-            try (CudaArrays.Input in = CudaArrays.input(x, "the dropout input")) {
-                kernels.dropoutForward(type, in.address, PtArrays.address(y), PtArrays.address(mask), n, key, rate,
-                        scale);
-            }
-        }
-        return new MaskedOutput(y, new PackedMask(x.getShape(), mask));
+        PtNDArray y = outputLike(x, "the dropout input");
+        return withOutput(y, () -> {
+            PtNDArray mask = maskFor(x.getShape(), manager, device);
+            return withMask(x.getShape(), mask, () -> {
+                try (CudaArrays.Input in = CudaArrays.input(x, "the dropout input")) {
+                    kernels.dropoutForward(type, in.address, PtArrays.address(y), PtArrays.address(mask), x.size(),
+                            key, rate, scale);
+                }
+            });
+        });
     }
 
     /**
-     * Dropout backward: {@code dx = dy * scale} where kept, {@code +0} elsewhere.
+     * The dropout keep mask alone (the dropout kernel without input and output).
      *
-     * @param grad the output gradient
-     * @param keep the keep mask of {@link #dropoutForward}
-     * @param rate the rate of the forward pass
-     * @param manager the owner of the result
-     * @return the input gradient
+     * @param shape the shape of the masked tensor
+     * @param rate the drop probability, in [0, 1]
+     * @param key the random key
+     * @param manager the owner of the mask; its device, a GPU, is where the mask is created
+     * @return the mask
      */
-    public static NDArray dropoutBackward(NDArray grad, PackedMask keep, float rate, NDManager manager) {
-        return applyMask(grad, keep, dropoutScale(rate), manager);
-    }
-
-    private static NDArray applyMask(NDArray grad, PackedMask mask, float scale, NDManager manager) {
-        DataType type = CudaArrays.requireFloat(grad, "the gradient");
-        Device device = CudaArrays.gpuDevice(grad, "the gradient");
-        CudaQuantizerBackend.checkMask(grad, mask);
-        CudaKernels kernels = CudaSupport.kernels(device);
-        PtNDArray out = PtArrays.empty(PtArrays.ptManager(manager), grad.getShape(), type, device);
-        long n = grad.getShape().size();
-        if (n > 0) {
-            try (CudaArrays.Input g = CudaArrays.input(grad, "the gradient");
-                    CudaArrays.Input m = CudaArrays.input(mask.getStorage(), "the mask")) {
-                kernels.applyMask(type, g.address, m.address, PtArrays.address(out), n, scale);
-            }
+    static PackedMask keepMask(Shape shape, float rate, long key, NDManager manager) {
+        float scale = MaskCodec.dropoutScale(rate);
+        Device device = manager.getDevice();
+        if (!device.isGpu()) {
+            throw new IllegalArgumentException("the CUDA backend creates masks on GPUs only, the manager is on "
+                    + device);
         }
-        return out;
+        CudaKernels kernels = CudaSupport.kernels(device);
+        PtNDArray mask = maskFor(shape, manager, device);
+        return withMask(shape, mask, () -> kernels.dropoutForward(DataType.FLOAT32, 0L, 0L, PtArrays.address(mask),
+                shape.size(), key, rate, scale));
     }
 
     /**
      * Max-pool 2d forward with PyTorch's semantics (dilation 1): output and, per output element,
-     * the one-byte offset of the maximum inside its window ({@link MaxPoolOutput}).
+     * the one-byte offset of the maximum inside its window.
      *
      * @param x the input, {@code [N, C, H, W]} or {@code [C, H, W]}
      * @param spec the pooling
-     * @param manager the owner of the results
-     * @return the output and offsets
+     * @param manager the owner of the offsets
+     * @return the output (in {@code x}'s manager) and the offsets
      */
-    public static MaxPoolOutput maxPool2dForward(NDArray x, MaxPool2dSpec spec, NDManager manager) {
+    static MaxPoolOutput maxPool2dForward(NDArray x, MaxPool2dSpec spec, NDManager manager) {
         DataType type = CudaArrays.requireFloat(x, "the max-pool input");
         Device device = CudaArrays.gpuDevice(x, "the max-pool input");
         Shape in = x.getShape();
         Shape outShape = spec.outputShape(in);
         Geometry g = new Geometry(in, outShape);
         CudaKernels kernels = CudaSupport.kernels(device);
-        PtNDManager pm = PtArrays.ptManager(manager);
-        PtNDArray y = PtArrays.empty(pm, outShape, type, device);
-        PtNDArray offsets = PtArrays.empty(pm, outShape, DataType.UINT8, device);
-        if (g.planes > 0 && in.size() > 0) {
-            try (CudaArrays.Input xi = CudaArrays.input(x, "the max-pool input")) {
-                kernels.maxPoolForward(type, xi.address, PtArrays.address(y), PtArrays.address(offsets), g.planes,
-                        g.height, g.width, g.outH, g.outW, spec);
+        PtNDArray y = PtArrays.empty(ptManagerOf(x, "the max-pool input"), outShape, type, device);
+        PtNDArray offsets = null;
+        try {
+            offsets = PtArrays.empty(PtArrays.ptManager(manager), outShape, DataType.UINT8, device);
+            if (g.planes > 0 && in.size() > 0) {
+                try (CudaArrays.Input xi = CudaArrays.input(x, "the max-pool input")) {
+                    kernels.maxPoolForward(type, xi.address, PtArrays.address(y), PtArrays.address(offsets),
+                            g.planes, g.height, g.width, g.outH, g.outW, spec);
+                }
             }
+            return new MaxPoolOutput(y, offsets);
+        } catch (RuntimeException e) {
+            y.close();
+            if (offsets != null) {
+                offsets.close();
+            }
+            throw e;
         }
-        return new MaxPoolOutput(y, offsets);
     }
 
     /**
      * Max-pool 2d backward as a gather: each input element sums, in fp32 and in ascending window
      * order, the gradients of the windows whose maximum it is, then rounds once to the type.
-     * Deterministic (no atomics); equals PyTorch's CPU result for fp32.
+     * Deterministic (no atomics); equals PyTorch's CPU result.
      *
      * @param grad the output gradient, of the output's shape
      * @param offsets the offsets of {@link #maxPool2dForward}
@@ -189,7 +199,7 @@ public final class CudaLayerKernels {
      * @param manager the owner of the result
      * @return the input gradient, of {@code inputShape}
      */
-    public static NDArray maxPool2dBackward(NDArray grad, NDArray offsets, Shape inputShape, MaxPool2dSpec spec,
+    static NDArray maxPool2dBackward(NDArray grad, NDArray offsets, Shape inputShape, MaxPool2dSpec spec,
             NDManager manager) {
         DataType type = CudaArrays.requireFloat(grad, "the max-pool gradient");
         Device device = CudaArrays.gpuDevice(grad, "the max-pool gradient");
@@ -205,14 +215,58 @@ public final class CudaLayerKernels {
         Geometry g = new Geometry(inputShape, outShape);
         CudaKernels kernels = CudaSupport.kernels(device);
         PtNDArray dx = PtArrays.empty(PtArrays.ptManager(manager), inputShape, type, device);
-        if (g.planes > 0 && inputShape.size() > 0) {
-            try (CudaArrays.Input dy = CudaArrays.input(grad, "the max-pool gradient");
-                    CudaArrays.Input off = CudaArrays.input(offsets, "the max-pool offsets")) {
-                kernels.maxPoolBackward(type, dy.address, off.address, PtArrays.address(dx), g.planes, g.height,
-                        g.width, g.outH, g.outW, spec);
+        try {
+            if (g.planes > 0 && inputShape.size() > 0) {
+                try (CudaArrays.Input dy = CudaArrays.input(grad, "the max-pool gradient");
+                        CudaArrays.Input off = CudaArrays.input(offsets, "the max-pool offsets")) {
+                    kernels.maxPoolBackward(type, dy.address, off.address, PtArrays.address(dx), g.planes,
+                            g.height, g.width, g.outH, g.outW, spec);
+                }
             }
+            return dx;
+        } catch (RuntimeException e) {
+            dx.close();
+            throw e;
         }
-        return dx;
+    }
+
+    private static PtNDManager ptManagerOf(NDArray x, String what) {
+        return PtArrays.ptManager(PtArrays.pt(x, what).getManager());
+    }
+
+    /** A new uninitialised tensor shaped and typed like {@code x}, in {@code x}'s manager. */
+    private static PtNDArray outputLike(NDArray x, String what) {
+        DataType type = CudaArrays.requireFloat(x, what);
+        Device device = CudaArrays.gpuDevice(x, what);
+        return PtArrays.empty(ptManagerOf(x, what), x.getShape(), type, device);
+    }
+
+    private static PtNDArray maskFor(Shape shape, NDManager manager, Device device) {
+        return PtArrays.empty(PtArrays.ptManager(manager), new Shape(PackedMask.bytesFor(shape)), DataType.UINT8,
+                device);
+    }
+
+    /** Runs the launch that fills a mask (none for an empty tensor); frees the mask if it fails. */
+    private static PackedMask withMask(Shape shape, PtNDArray mask, Runnable launch) {
+        try {
+            if (shape.size() > 0) {
+                launch.run();
+            }
+            return new PackedMask(shape, mask);
+        } catch (RuntimeException e) {
+            mask.close();
+            throw e;
+        }
+    }
+
+    /** Pairs an output with the mask that {@code fill} writes along with it; frees it on failure. */
+    private static MaskedOutput withOutput(PtNDArray y, Supplier<PackedMask> fill) {
+        try {
+            return new MaskedOutput(y, fill.get());
+        } catch (RuntimeException e) {
+            y.close();
+            throw e;
+        }
     }
 
     /** Planes and sizes of a pooling, with the int ranges the kernels need checked. */

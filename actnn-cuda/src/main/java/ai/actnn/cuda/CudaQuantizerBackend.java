@@ -4,10 +4,14 @@ import ai.actnn.config.ActNNConfig;
 import ai.actnn.quant.Backend;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaskedOutput;
+import ai.actnn.quant.MaxPool2dSpec;
+import ai.actnn.quant.MaxPoolOutput;
 import ai.actnn.quant.MetadataType;
 import ai.actnn.quant.PackedLayout;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
+import ai.actnn.quant.PoolCodec;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.quant.Quantizer;
 import ai.djl.Device;
@@ -28,9 +32,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fused CUDA kernels as a {@link QuantizerBackend} for GPU tensors of the PyTorch engine.
- * Registered through {@code META-INF/services/ai.actnn.quant.QuantizerBackend}; {@link
- * ai.actnn.quant.QuantizerBackends} picks it for GPU devices when {@link #supports} holds.
+ * The fused CUDA kernels as a {@link Backend} for GPU tensors of the PyTorch engine: quantizer,
+ * mask codec and pooling codec. Registered through {@code
+ * META-INF/services/ai.actnn.quant.Backend}; the store's {@code Backends} picks it for GPU devices
+ * when {@link #supports} holds.
+ *
+ * <p>The layer forwards that keep a mask or offsets for their backward run as one kernel each,
+ * output and state together: ReLU (also in place), dropout, max pooling 2d; max pooling's backward
+ * is a deterministic gather ({@link CudaLayerKernels}).
  *
  * <p>It produces exactly the bytes of {@code docs/format.md}, like the CPU backend. Quantization
  * reads the input once when the group size is at most 1024 (one warp per group keeps the group in
@@ -44,12 +53,13 @@ import org.slf4j.LoggerFactory;
  * <p>Kernels run on the legacy default stream in the device's primary context, ordered with
  * PyTorch's own work (see {@link CudaDriver}). Inputs need not be contiguous (a contiguous copy is
  * made) and may be FLOAT32 or FLOAT16; results live on the input's device and belong to the given
- * manager, which must be a PyTorch-engine manager.
+ * manager, which must be a PyTorch-engine manager (the outputs of the fused layer forwards belong
+ * to their input's manager, as the codec interfaces specify).
  *
  * <p>Constructing this class touches no CUDA code (the service loader instantiates it on every
  * machine); the driver and kernels load on the first {@link #supports} question about a GPU.
  */
-public final class CudaQuantizerBackend implements Backend, Quantizer, MaskCodec {
+public final class CudaQuantizerBackend implements Backend, Quantizer, MaskCodec, PoolCodec {
 
     private static final Logger logger = LoggerFactory.getLogger(CudaQuantizerBackend.class);
 
@@ -100,6 +110,12 @@ public final class CudaQuantizerBackend implements Backend, Quantizer, MaskCodec
     @Override
     public MaskCodec masks() {
         return this;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Optional<PoolCodec> pooling() {
+        return Optional.of(this);
     }
 
     /** {@inheritDoc} */
@@ -243,28 +259,54 @@ public final class CudaQuantizerBackend implements Backend, Quantizer, MaskCodec
     /** {@inheritDoc} */
     @Override
     public PackedMask packPositive(NDArray x, NDManager manager) {
-        DataType type = CudaArrays.requireFloat(x, "the tensor");
-        Device device = CudaArrays.gpuDevice(x, "the tensor");
-        CudaKernels kernels = CudaSupport.kernels(device);
-        PtNDManager pm = PtArrays.ptManager(manager);
-        PtNDArray mask = PtArrays.empty(pm, new Shape(PackedMask.bytesFor(x.getShape())), DataType.UINT8, device);
-        long n = x.getShape().size();
-        if (n > 0) {
-            try (CudaArrays.Input in = CudaArrays.input(x, "the tensor")) {
-                kernels.reluForward(type, in.address, 0L, PtArrays.address(mask), n);
-            }
-        }
-        return new PackedMask(x.getShape(), mask);
+        return CudaLayerKernels.packPositive(x, manager);
     }
 
     /**
-     * Packs the mask {@code m != 0} of a tensor of any numeric or boolean type on the device.
+     * {@inheritDoc}
+     *
+     * <p>One kernel writes the output and the mask ({@link CudaLayerKernels#reluForward}).
+     */
+    @Override
+    public MaskedOutput relu(NDArray x, NDManager manager) {
+        return CudaLayerKernels.reluForward(x, manager);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One kernel overwrites a contiguous {@code x} and writes the mask; a strided {@code x}
+     * takes the default path (mask kernel, then PyTorch's {@code relu_}), since the kernel reads a
+     * strided tensor through a copy.
+     */
+    @Override
+    public PackedMask reluInPlace(NDArray x, NDManager manager) {
+        if (!CudaLayerKernels.isContiguous(x)) {
+            return MaskCodec.super.reluInPlace(x, manager);
+        }
+        return CudaLayerKernels.reluInPlace(x, manager);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One kernel draws the keep mask and writes the output ({@link
+     * CudaLayerKernels#dropoutForward}).
+     */
+    @Override
+    public MaskedOutput dropout(NDArray x, float rate, long key, NDManager manager) {
+        return CudaLayerKernels.dropoutForward(x, rate, key, manager);
+    }
+
+    /**
+     * Packs the mask {@code m != 0} of a tensor of any numeric or boolean type on the device
+     * ({@link #packInRange} packs its boolean range test with it).
      *
      * @param m the tensor
      * @param manager the owner of the mask
      * @return the mask
      */
-    public PackedMask packNonZero(NDArray m, NDManager manager) {
+    PackedMask packNonZero(NDArray m, NDManager manager) {
         Device device = CudaArrays.gpuDevice(m, "the tensor");
         DataType type = m.getDataType();
         int width;
@@ -344,63 +386,40 @@ public final class CudaQuantizerBackend implements Backend, Quantizer, MaskCodec
     }
 
     /**
-     * Draws a dropout keep mask on the GPU: element {@code i} (row-major) is kept iff {@code r(i)
-     * >= rate}, with {@code r(i)} the counter-based random number of {@code docs/format.md} for
-     * {@code key}, so every backend draws the same mask. (Implements {@code
-     * QuantizerBackend.randomKeepMask}; declared without {@code @Override} so that it also compiles
-     * against the interface version without that method.)
+     * {@inheritDoc}
      *
-     * @param shape the shape of the tensor to mask
-     * @param rate the drop probability in [0, 1]
-     * @param key the key of the random stream
-     * @param manager the owner of the mask; its device, a GPU, is where the mask is created
-     * @return the mask
-     * @throws IllegalArgumentException for a rate outside [0, 1], a non-GPU manager or a foreign
+     * <p>The dropout kernel without input and output: the same mask as {@link #dropout} draws.
+     *
+     * @throws IllegalArgumentException also for a manager that is not on a GPU of the PyTorch
      *     engine
      */
+    @Override
     public PackedMask randomKeepMask(Shape shape, float rate, long key, NDManager manager) {
-        if (!(rate >= 0f && rate <= 1f)) {
-            throw new IllegalArgumentException("dropout rate must be in [0, 1], got " + rate);
-        }
-        Device device = manager.getDevice();
-        if (!device.isGpu()) {
-            throw new IllegalArgumentException("the CUDA backend creates masks on GPUs only, the manager is on "
-                    + device);
-        }
-        PtNDManager pm = PtArrays.ptManager(manager);
-        CudaKernels kernels = CudaSupport.kernels(device);
-        PtNDArray mask = PtArrays.empty(pm, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8, device);
-        long n = shape.size();
-        if (n > 0) {
-            // the dropout kernel without input and output writes just the keep mask
-            kernels.dropoutForward(DataType.FLOAT32, 0L, 0L, PtArrays.address(mask), n, key, rate,
-                    CudaLayerKernels.dropoutScale(rate));
-        }
-        return new PackedMask(shape, mask);
+        return CudaLayerKernels.keepMask(shape, rate, key, manager);
     }
 
     /**
-     * Expands a mask into one BOOLEAN element per masked element, on the device.
+     * {@inheritDoc}
      *
-     * @param mask the mask
-     * @param manager the owner of the result
-     * @return the booleans
+     * <p>The fused max-pool kernel ({@link CudaLayerKernels#maxPool2dForward}).
      */
-    public NDArray unpackMask(PackedMask mask, NDManager manager) {
-        Device device = CudaArrays.gpuDevice(mask.getStorage(), "the mask");
-        CudaKernels kernels = CudaSupport.kernels(device);
-        PtNDArray out = PtArrays.empty(PtArrays.ptManager(manager), mask.getShape(), DataType.BOOLEAN, device);
-        long n = mask.getShape().size();
-        if (n > 0) {
-            try (CudaArrays.Input m = CudaArrays.input(mask.getStorage(), "the mask")) {
-                long o = PtArrays.address(out);
-                kernels.unpackMask(m.address, o, n, o % 8 == 0);
-            }
-        }
-        return out;
+    @Override
+    public MaxPoolOutput maxPool2d(NDArray x, MaxPool2dSpec spec, NDManager manager) {
+        return CudaLayerKernels.maxPool2dForward(x, spec, manager);
     }
 
-    static void checkMask(NDArray grad, PackedMask mask) {
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A gather without atomics, deterministic ({@link CudaLayerKernels#maxPool2dBackward}).
+     */
+    @Override
+    public NDArray maxPool2dBackward(NDArray grad, NDArray offsets, Shape inputShape, MaxPool2dSpec spec,
+            NDManager manager) {
+        return CudaLayerKernels.maxPool2dBackward(grad, offsets, inputShape, spec, manager);
+    }
+
+    private static void checkMask(NDArray grad, PackedMask mask) {
         if (!grad.getShape().equals(mask.getShape())) {
             throw new IllegalArgumentException("the gradient " + grad.getShape() + " and the mask "
                     + mask.getShape() + " must have one shape");

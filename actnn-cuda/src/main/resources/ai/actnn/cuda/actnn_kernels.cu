@@ -186,9 +186,6 @@ static __device__ __forceinline__ void actnn_rand_pair(actnn_u64 key, actnn_u64 
 static __device__ __forceinline__ float actnn_to_f32(float v) { return v; }
 static __device__ __forceinline__ float actnn_to_f32(actnn_u16 v) { return actnn_h2f(v); }
 
-static __device__ __forceinline__ bool actnn_raw_isnan(float v) { return actnn_isnan(v); }
-static __device__ __forceinline__ bool actnn_raw_isnan(actnn_u16 v) { return (v & 0x7fffu) > 0x7c00u; }
-
 static __device__ __forceinline__ void actnn_store(float* p, actnn_i64 i, float v) { p[i] = v; }
 static __device__ __forceinline__ void actnn_store(actnn_u16* p, actnn_i64 i, float v) { p[i] = actnn_f2h(v, 0); }
 
@@ -655,7 +652,7 @@ static __device__ __forceinline__ void actnn_unpack(const actnn_u8* __restrict__
 }
 
 // ---------------------------------------------------------------------------------------------
-// 1-bit masks: ReLU, dropout, generic non-zero; backward and unpacking
+// 1-bit masks: ReLU, dropout, generic non-zero; their backward
 // ---------------------------------------------------------------------------------------------
 
 // Writes the mask bits of one 32-element word (ballot result m, word index w): 4 lanes, one byte
@@ -670,11 +667,13 @@ static __device__ __forceinline__ void actnn_store_mask_word(actnn_u8* __restric
     }
 }
 
-// y = relu(x) (x where x > 0 or x is NaN, +0 elsewhere) and the mask x > 0, in one pass.
-// y may be null (mask only: the backend's packPositive).
+// y = relu(x) and the mask x > 0, in one pass. relu as PyTorch's CPU kernel computes it (max(x, 0)
+// keeping x unless x < 0): +0 where x < 0, x itself elsewhere, so -0 and NaN pass bit for bit.
+// y may be null (mask only: the backend's packPositive) or x itself (in place: each lane writes
+// only the elements it read, so x and y are not restrict-qualified).
 template <typename T>
-static __device__ __forceinline__ void actnn_relu_forward(const T* __restrict__ x, T* __restrict__ y,
-                                                          actnn_u8* __restrict__ mask, actnn_i64 n) {
+static __device__ __forceinline__ void actnn_relu_forward(const T* x, T* y, actnn_u8* __restrict__ mask,
+                                                          actnn_i64 n) {
     const int lane = threadIdx.x & 31;
     const actnn_i64 warp = ((actnn_i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const actnn_i64 nwarps = ((actnn_i64)gridDim.x * blockDim.x) >> 5;
@@ -693,7 +692,7 @@ static __device__ __forceinline__ void actnn_relu_forward(const T* __restrict__ 
             const bool real = i < n;
             const bool pos = real && actnn_to_f32(v[j]) > 0.0f;
             if (real && y != 0) {
-                y[i] = (pos || actnn_raw_isnan(v[j])) ? v[j] : (T)0;
+                y[i] = actnn_to_f32(v[j]) < 0.0f ? (T)0 : v[j];
             }
             actnn_store_mask_word(mask, w0 + j, lane, __ballot_sync(ACTNN_FULL, pos), maskBytes);
         }
@@ -767,7 +766,8 @@ static __device__ __forceinline__ void actnn_dropout_forward(const T* __restrict
 
 // out = grad * scale where the mask is set and +0 elsewhere (like PyTorch's threshold_backward: a
 // NaN gradient of a masked-out element does not leak through): ReLU's backward (scale 1), dropout's
-// forward and backward (scale 1 / (1 - rate), 0 for rate 1). With scale 1 a kept element is copied
+// backward and the forward of a dropout whose mask was drawn alone (scale 1 / (1 - rate), 0 for
+// rate 1). With scale 1 a kept element is copied
 // bit for bit (a GPU product would canonicalise NaN payloads).
 template <typename T>
 static __device__ __forceinline__ void actnn_apply_mask(const T* __restrict__ grad, const actnn_u8* __restrict__ mask,
@@ -782,29 +782,6 @@ static __device__ __forceinline__ void actnn_apply_mask(const T* __restrict__ gr
             out[i] = g;
         } else {
             actnn_store(out, i, __fmul_rn(actnn_to_f32(g), scale));
-        }
-    }
-}
-
-// BOOLEAN output (one byte 0/1 per element); one thread per mask byte, 8 output bytes at a time.
-static __device__ __forceinline__ void actnn_unpack_mask(const actnn_u8* __restrict__ mask, actnn_u8* __restrict__ out,
-                                                         actnn_i64 n, int outAligned) {
-    const actnn_i64 maskBytes = (n + 7) >> 3;
-    const actnn_i64 stride = (actnn_i64)gridDim.x * blockDim.x;
-    for (actnn_i64 j = (actnn_i64)blockIdx.x * blockDim.x + threadIdx.x; j < maskBytes; j += stride) {
-        const actnn_u32 byte = mask[j];
-        const actnn_i64 i0 = j * 8;
-        if (outAligned && i0 + 8 <= n) {
-            actnn_u64 v = 0ull;
-            for (int t = 0; t < 8; ++t) {
-                v |= (actnn_u64)((byte >> t) & 1u) << (8 * t);
-            }
-            ACTNN_ASSERT_ALIGNED(out + i0, 8);
-            *reinterpret_cast<actnn_u64*>(out + i0) = v;
-        } else {
-            for (int t = 0; t < 8 && i0 + t < n; ++t) {
-                out[i0 + t] = (actnn_u8)((byte >> t) & 1u);
-            }
         }
     }
 }
@@ -1038,14 +1015,12 @@ extern "C" __global__ void __launch_bounds__(ACTNN_BLOCK) actnn_unpack_f16(ACTNN
 }
 
 extern "C" __global__ void __launch_bounds__(ACTNN_BLOCK)
-        actnn_relu_forward_f32(const float* __restrict__ x, float* __restrict__ y, actnn_u8* __restrict__ mask,
-                               actnn_i64 n) {
+        actnn_relu_forward_f32(const float* x, float* y, actnn_u8* __restrict__ mask, actnn_i64 n) {
     actnn_relu_forward<float>(x, y, mask, n);
 }
 
 extern "C" __global__ void __launch_bounds__(ACTNN_BLOCK)
-        actnn_relu_forward_f16(const actnn_u16* __restrict__ x, actnn_u16* __restrict__ y,
-                               actnn_u8* __restrict__ mask, actnn_i64 n) {
+        actnn_relu_forward_f16(const actnn_u16* x, actnn_u16* y, actnn_u8* __restrict__ mask, actnn_i64 n) {
     actnn_relu_forward<actnn_u16>(x, y, mask, n);
 }
 
@@ -1095,12 +1070,6 @@ extern "C" __global__ void __launch_bounds__(ACTNN_BLOCK)
         actnn_apply_mask_f16(const actnn_u16* __restrict__ grad, const actnn_u8* __restrict__ mask,
                              actnn_u16* __restrict__ out, actnn_i64 n, float scale) {
     actnn_apply_mask<actnn_u16>(grad, mask, out, n, scale);
-}
-
-extern "C" __global__ void __launch_bounds__(ACTNN_BLOCK)
-        actnn_unpack_mask_kernel(const actnn_u8* __restrict__ mask, actnn_u8* __restrict__ out, actnn_i64 n,
-                                 int outAligned) {
-    actnn_unpack_mask(mask, out, n, outAligned);
 }
 
 #define ACTNN_POOL_ARGS                                                                                  \

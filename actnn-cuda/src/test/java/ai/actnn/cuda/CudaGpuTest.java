@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.actnn.internal.PoolOps;
 import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.MaskedOutput;
+import ai.actnn.quant.MaxPool2dSpec;
+import ai.actnn.quant.MaxPoolOutput;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
@@ -13,11 +17,10 @@ import ai.actnn.quant.cpu.CpuQuantizerBackend;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.pooling.Pool;
-import ai.djl.training.GradientCollector;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +30,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 /**
- * The CUDA backend and layer kernels on a real GPU against the CPU backend and DJL (PyTorch).
+ * The CUDA backend and its fused layer kernels on a real GPU against the CPU backend and the CPU
+ * path of the store (PyTorch's own pooling ops).
  * Needs DJL's CUDA natives and a GPU: run with {@code -Dactnn.test.excludedGroups=
  * -Dactnn.test.groups=gpu} (see docs/gpu.md). Byte equality for packed tensors and masks; value
  * equality (any NaN equals any NaN) for float results.
@@ -160,21 +164,25 @@ class CudaGpuTest {
                         assertSameValues(cpu.applyMask(g, want, scale, m),
                                 cuda.applyMask(g.toDevice(GPU, true), got, scale, m), "applyMask " + scale);
                     }
-                    assertArrayEquals(ReferenceMasks.unpack(want), cuda.unpackMask(got, m).toType(ai.djl.ndarray.types.DataType.UINT8, false).toByteArray());
-                    try (MaskedOutput relu = CudaLayerKernels.reluForward(dev, m)) {
+                    try (MaskedOutput wantRelu = cpu.relu(host, m);
+                            MaskedOutput relu = cuda.relu(dev, m)) {
                         assertArrayEquals(want.getStorage().toByteArray(), relu.mask().getStorage().toByteArray());
-                        assertSameValues(host.toType(DataType.FLOAT32, true).maximum(0f).toType(type, false),
-                                relu.output(), "relu y");
+                        assertSameValues(wantRelu.output(), relu.output(), "relu y");
+                        NDArray inPlace = dev.duplicate();
+                        try (PackedMask mask = cuda.reluInPlace(inPlace, m)) {
+                            assertArrayEquals(want.getStorage().toByteArray(), mask.getStorage().toByteArray());
+                            assertSameValues(wantRelu.output(), inPlace, "relu in place");
+                        }
                     }
                     for (float rate : new float[] {0f, 0.1f, 0.5f, 1f}) {
                         long key = random.nextLong();
-                        float scale = CudaLayerKernels.dropoutScale(rate);
-                        try (MaskedOutput d = CudaLayerKernels.dropoutForward(dev, rate, key, m);
+                        try (MaskedOutput wantDrop = cpu.dropout(host, rate, key, m);
+                                MaskedOutput d = cuda.dropout(dev, rate, key, m);
                                 PackedMask keep = cuda.randomKeepMask(new Shape(n), rate, key, m)) {
-                            assertArrayEquals(keep.getStorage().toByteArray(), d.mask().getStorage().toByteArray());
-                            PackedMask hostKeep = new PackedMask(keep.getShape(),
-                                    keep.getStorage().toDevice(Device.cpu(), true));
-                            assertSameValues(cpu.applyMask(host, hostKeep, scale, m), d.output(), "dropout y " + rate);
+                            byte[] wantMask = wantDrop.mask().getStorage().toByteArray();
+                            assertArrayEquals(wantMask, d.mask().getStorage().toByteArray(), "dropout mask " + rate);
+                            assertArrayEquals(wantMask, keep.getStorage().toByteArray(), "keep mask " + rate);
+                            assertSameValues(wantDrop.output(), d.output(), "dropout y " + rate);
                         }
                     }
                 }
@@ -183,30 +191,28 @@ class CudaGpuTest {
     }
 
     @Test
-    void maxPoolMatchesPyTorch() {
+    void maxPoolMatchesTheCpuPath() {
         MaxPool2dSpec[] specs = {MaxPool2dSpec.of(3, 2, 1, false), MaxPool2dSpec.of(2, 2, 0, true),
-            new MaxPool2dSpec(3, 2, 1, 2, 1, 1, true)};
+            new MaxPool2dSpec(3, 2, 1, 2, 1, 1, true), MaxPool2dSpec.of(3, 1, 1, false)};
         for (MaxPool2dSpec spec : specs) {
-            try (NDManager m = manager.newSubManager()) {
-                NDArray host = hostTensor(m, new Shape(4, 8, 15, 17), DataType.FLOAT32, false);
-                NDArray dev = host.toDevice(GPU, true);
-                try (MaxPoolOutput out = CudaLayerKernels.maxPool2dForward(dev, spec, m)) {
-                    NDArray ref;
-                    NDArray grad;
-                    NDArray dy = hostTensor(m, out.output().getShape(), DataType.FLOAT32, false);
-                    try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                        NDArray x = host.duplicate();
-                        x.setRequiresGradient(true);
-                        ref = Pool.maxPool2d(x, new Shape(spec.kernelH(), spec.kernelW()),
-                                new Shape(spec.strideH(), spec.strideW()), new Shape(spec.padH(), spec.padW()),
-                                spec.ceilMode());
-                        gc.backward(ref.mul(dy).sum());
-                        grad = x.getGradient();
+            for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
+                try (NDManager m = manager.newSubManager()) {
+                    NDArray host = hostTensor(m, new Shape(4, 8, 15, 17), type, true);
+                    Shape k = new Shape(spec.kernelH(), spec.kernelW());
+                    Shape st = new Shape(spec.strideH(), spec.strideW());
+                    Shape p = new Shape(spec.padH(), spec.padW());
+                    // the CPU path: the store's PyTorch fallback
+                    NDList want = PoolOps.maxPool2dWithOffsets(host, k, st, p, spec.ceilMode(), m);
+                    NDArray dy = hostTensor(m, want.get(0).getShape(), type, false);
+                    NDArray wantDx = PoolOps.maxPool2dBackward(dy, want.get(1), 15, 17, k, st, p, m);
+                    try (MaxPoolOutput out = cuda.maxPool2d(host.toDevice(GPU, true), spec, m)) {
+                        String what = spec + " " + type;
+                        assertSameValues(want.get(0), out.output(), what + " y");
+                        assertArrayEquals(want.get(1).toByteArray(), out.offsets().toByteArray(), what + " offsets");
+                        NDArray dx = cuda.maxPool2dBackward(dy.toDevice(GPU, true), out.offsets(), host.getShape(),
+                                spec, m);
+                        assertSameValues(wantDx, dx, what + " dx");
                     }
-                    assertSameValues(ref, out.output(), spec + " y");
-                    NDArray dx = CudaLayerKernels.maxPool2dBackward(dy.toDevice(GPU, true), out.offsets(),
-                            host.getShape(), spec, m);
-                    assertSameValues(grad, dx, spec + " dx");
                 }
             }
         }

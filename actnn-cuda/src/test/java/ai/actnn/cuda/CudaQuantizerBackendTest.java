@@ -2,12 +2,14 @@ package ai.actnn.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.actnn.config.BackendChoice;
 import ai.actnn.quant.Backend;
+import ai.actnn.quant.MaxPool2dSpec;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.store.Backends;
@@ -78,7 +80,7 @@ class CudaQuantizerBackendTest {
         Optional<String> reason = CudaSupport.unavailableReason(Device.gpu(0));
         assertTrue(reason.isPresent() && !reason.get().isBlank());
         assertTrue(CudaSupport.describe(Device.gpu(0)).contains("unavailable"), CudaSupport.describe(Device.gpu(0)));
-        assertFalse(CudaLayerKernels.isAvailable(Device.gpu(1)));
+        assertFalse(CudaSupport.isAvailable(Device.gpu(1)));
     }
 
     @Test
@@ -107,18 +109,29 @@ class CudaQuantizerBackendTest {
             assertThrows(IllegalArgumentException.class, () -> b.analyze(x, 256));
             assertThrows(IllegalArgumentException.class, () -> b.packPositive(x, m));
             assertThrows(IllegalArgumentException.class, () -> b.packNonZero(x, m));
-            assertThrows(IllegalArgumentException.class, () -> CudaLayerKernels.reluForward(x, m));
-            assertThrows(IllegalArgumentException.class, () -> CudaLayerKernels.dropoutForward(x, 0.5f, 1L, m));
+            assertThrows(IllegalArgumentException.class, () -> b.relu(x, m));
+            assertThrows(IllegalArgumentException.class, () -> b.reluInPlace(x, m));
+            assertThrows(IllegalArgumentException.class, () -> b.dropout(x, 0.5f, 1L, m));
+            assertThrows(IllegalArgumentException.class, () -> b.dropout(x, 1.5f, 1L, m));
             NDArray img = m.randomNormal(new Shape(1, 2, 8, 8));
+            MaxPool2dSpec pool = MaxPool2dSpec.of(2, 2, 0, false);
+            assertThrows(IllegalArgumentException.class, () -> b.maxPool2d(img, pool, m));
+            NDArray offsets = m.zeros(new Shape(1, 2, 4, 4), DataType.UINT8);
             assertThrows(IllegalArgumentException.class,
-                    () -> CudaLayerKernels.maxPool2dForward(img, MaxPool2dSpec.of(2, 2, 0, false), m));
+                    () -> b.maxPool2dBackward(m.zeros(new Shape(1, 2, 4, 4)), offsets, img.getShape(), pool, m));
             PackedMask mask = new PackedMask(x.getShape(), m.zeros(new Shape(PackedMask.bytesFor(x.getShape())),
                     DataType.UINT8));
             assertThrows(IllegalArgumentException.class, () -> b.applyMask(x, mask, 1f, m));
             assertThrows(IllegalArgumentException.class, () -> b.randomKeepMask(x.getShape(), 0.5f, 1L, m));
             assertThrows(IllegalArgumentException.class, () -> b.randomKeepMask(x.getShape(), 2f, 1L, m));
-            assertThrows(IllegalArgumentException.class, () -> b.unpackMask(mask, m));
         }
+    }
+
+    @Test
+    void poolingIsOfferedWithTheMaskCodec() {
+        CudaQuantizerBackend b = new CudaQuantizerBackend();
+        assertSame(b, b.pooling().orElseThrow());
+        assertSame(b, b.masks());
     }
 
     @Test
@@ -134,16 +147,6 @@ class CudaQuantizerBackendTest {
             NDArray strings = m.create(new String[] {"a"});
             assertThrows(IllegalArgumentException.class, () -> b.analyze(strings, 256));
         }
-    }
-
-    @Test
-    void layerArgumentsAreValidated() {
-        assertEquals(1f / (1f - 0.1f), CudaLayerKernels.dropoutScale(0.1f));
-        assertEquals(1f, CudaLayerKernels.dropoutScale(0f));
-        assertEquals(0f, CudaLayerKernels.dropoutScale(1f), "rate 1 drops everything");
-        assertThrows(IllegalArgumentException.class, () -> CudaLayerKernels.dropoutScale(1.5f));
-        assertThrows(IllegalArgumentException.class, () -> CudaLayerKernels.dropoutScale(-0.1f));
-        assertThrows(IllegalArgumentException.class, () -> CudaLayerKernels.dropoutScale(Float.NaN));
     }
 
     @Test

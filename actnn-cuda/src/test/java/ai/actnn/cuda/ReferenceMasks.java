@@ -35,19 +35,4 @@ public final class ReferenceMasks {
         }
         return new PackedMask(m.getShape(), manager.create(bytes, new Shape(bytes.length)).toType(DataType.UINT8, false));
     }
-
-    /**
-     * Expands a mask into one byte (0 or 1) per element.
-     *
-     * @param mask the mask
-     * @return the flags
-     */
-    public static byte[] unpack(PackedMask mask) {
-        byte[] bytes = mask.getStorage().toByteArray();
-        byte[] out = new byte[(int) mask.getShape().size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (byte) ((bytes[i >>> 3] >>> (i & 7)) & 1);
-        }
-        return out;
-    }
 }

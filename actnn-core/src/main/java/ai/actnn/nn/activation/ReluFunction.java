@@ -5,7 +5,6 @@ import ai.actnn.autograd.ForwardContext;
 import ai.actnn.autograd.QFunction;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.Activation;
 
 /**
  * ReLU of each input, keeping one bit per element ({@code x > 0}) instead of its output: exact at
@@ -22,8 +21,7 @@ public final class ReluFunction implements QFunction {
     public NDList forward(ForwardContext ctx, NDList inputs) {
         NDList out = new NDList(inputs.size());
         for (NDArray x : inputs) {
-            ctx.savePositiveMask(x);
-            out.add(Activation.relu(x));
+            out.add(ctx.relu(x));
         }
         return out;
     }

@@ -3,7 +3,6 @@ package ai.actnn.nn.container;
 import ai.actnn.autograd.BackwardContext;
 import ai.actnn.autograd.ForwardContext;
 import ai.actnn.autograd.QFunction;
-import ai.actnn.internal.ActivationOps;
 import ai.actnn.nn.Clipping;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -56,11 +55,10 @@ final class SumFunction implements QFunction {
             }
         }
         if (relu) {
-            ctx.savePositiveMask(y);
             if (reuseFirst) {
-                ActivationOps.reluInPlace(y);
+                ctx.reluInPlace(y);
             } else {
-                NDArray r = y.getNDArrayInternal().relu();
+                NDArray r = ctx.relu(y);
                 y.close();
                 y = r;
             }

@@ -105,22 +105,31 @@ final class ConvolutionFunction implements QFunction {
         boolean[] need = {ctx.needsInputGradient(0), ctx.needsParameterGradient(0), hasBias && ctx.needsParameterGradient(1)};
         NDArray weight = ctx.parameter(0);
         NDArray kernel = layout.toKernel(weight, manager);
-        BackwardChunks chunks = BackwardChunks.of(inputShape, grad.getDataType());
+        BackwardChunks chunks = savedInput
+                ? BackwardChunks.forRestore(ctx, 0, inputShape, grad.getDataType())
+                : BackwardChunks.of(inputShape, grad.getDataType());
         NDArray dx = null;
         NDArray dw = null;
         NDArray db = null;
         try {
             if (savedInput && chunks.split()) {
-                NDArray out = need[0] ? manager.create(inputShape, grad.getDataType(), grad.getDevice()) : null;
-                dx = out;
+                // The input gradient needs the weight and dy only: one call over the whole batch
+                // (the kernels read the input's shape, not its values). The weight and bias
+                // gradients need the input: chunk by chunk of restored samples, summed.
+                if (need[0]) {
+                    try (NDArray shapeOnly = shapeOnlyInput(grad, manager)) {
+                        NDList all = kernel(grad, shapeOnly, kernel, new boolean[] {true, false, false}, manager);
+                        dx = all.get(0);
+                        all.get(1).close();
+                        all.get(2).close();
+                    }
+                }
+                boolean[] parameters = {false, need[1], need[2]};
                 NDArray[] sums = new NDArray[2];
                 chunks.forEach((from, to, rows) -> {
                     try (NDArray x = ctx.restore(0, from, to);
                             NDArray g = grad.get(rows)) {
-                        NDList part = kernel(g, x, kernel, need, manager);
-                        if (out != null) {
-                            out.set(rows, part.get(0));
-                        }
+                        NDList part = kernel(g, x, kernel, parameters, manager);
                         part.get(0).close();
                         sums[0] = BackwardChunks.sum(sums[0], part.get(1), need[1]);
                         sums[1] = BackwardChunks.sum(sums[1], part.get(2), need[2]);
@@ -129,9 +138,7 @@ final class ConvolutionFunction implements QFunction {
                 dw = sums[0];
                 db = sums[1];
             } else {
-                try (NDArray x = savedInput
-                        ? ctx.restore(0)
-                        : manager.zeros(new Shape(1), grad.getDataType(), grad.getDevice()).broadcast(inputShape)) {
+                try (NDArray x = savedInput ? ctx.restore(0) : shapeOnlyInput(grad, manager)) {
                     NDList all = kernel(grad, x, kernel, need, manager);
                     dx = need[0] ? all.get(0) : close(all.get(0));
                     dw = need[1] ? all.get(1) : close(all.get(1));
@@ -154,6 +161,14 @@ final class ConvolutionFunction implements QFunction {
                 kernel.close();
             }
         }
+    }
+
+    /**
+     * A stand-in for the input where only its shape matters (the input gradient): a broadcast
+     * zero, which allocates one element.
+     */
+    private NDArray shapeOnlyInput(NDArray grad, NDManager manager) {
+        return manager.zeros(new Shape(1), grad.getDataType(), grad.getDevice()).broadcast(inputShape);
     }
 
     private NDList kernel(NDArray grad, NDArray x, NDArray kernel, boolean[] need, NDManager manager) {

@@ -132,23 +132,27 @@ final class BatchNormFunction implements QFunction {
      */
     private NDArray affine(NDArray x, NDArray mean, NDArray invstd, NDArray gamma, NDArray beta) {
         long[] shape = channelShape(x.getShape().dimension());
-        NDArray y = x.duplicate();
+        // The first step allocates the result, the others update it in place: one new array.
+        NDArray y = null;
         if (mean != null) {
             try (NDArray m = mean.reshape(shape)) {
-                y.subi(m);
+                y = x.sub(m);
             }
         }
         for (NDArray factor : new NDArray[] {invstd, gamma}) {
             if (factor != null) {
                 try (NDArray f = factor.reshape(shape)) {
-                    y.muli(f);
+                    y = y == null ? x.mul(f) : y.muli(f);
                 }
             }
         }
         if (beta != null) {
             try (NDArray b = beta.reshape(shape)) {
-                y.addi(b);
+                y = y == null ? x.add(b) : y.addi(b);
             }
+        }
+        if (y == null) {
+            y = x.duplicate();
         }
         if (y.getDataType() == x.getDataType()) {
             return y;
@@ -171,7 +175,7 @@ final class BatchNormFunction implements QFunction {
     public NDList backward(BackwardContext ctx, NDList gradOutputs) {
         NDArray grad = gradOutputs.singletonOrThrow();
         boolean[] need = {ctx.needsInputGradient(0), ctx.needsParameterGradient(0), ctx.needsParameterGradient(1)};
-        BackwardChunks chunks = BackwardChunks.of(grad.getShape(), grad.getDataType());
+        BackwardChunks chunks = BackwardChunks.forRestore(ctx, 0, grad.getShape(), grad.getDataType());
         if (ghosts == 1 && (axis == 1 || axis == -1) && chunks.split()) {
             return chunked(ctx, grad, need, chunks);
         }
@@ -260,12 +264,10 @@ final class BatchNormFunction implements QFunction {
         chunks.forEach((from, to, rows) -> {
             try (NDArray s = ctx.restore(0, from, to);
                     NDArray g = grad.get(rows)) {
-                NDList r = NormOps.batchNormBackwardReduce(g, s, origin, manager);
+                NDList r = NormOps.batchNormBackwardReduce(g, s, origin, standardized, manager);
                 sums[0] = BackwardChunks.sum(sums[0], r.get(0), true);
                 sums[1] = BackwardChunks.sum(sums[1], r.get(1), true);
-                if (standardized) {
-                    sums[2] = BackwardChunks.sum(sums[2], s.sum(reductionAxes(s.getShape().dimension())), true);
-                }
+                sums[2] = BackwardChunks.sum(sums[2], r.get(2), standardized);
             }
         });
         NDArray sumDy = sums[0];
@@ -290,8 +292,9 @@ final class BatchNormFunction implements QFunction {
             chunks.forEach((from, to, rows) -> {
                 try (NDArray s = ctx.restore(0, from, to);
                         NDArray g = grad.get(rows);
-                        NDArray part = NormOps.batchNormBackwardElementwise(g, s, m, k, w, sumDy, sdx, count, manager)) {
-                    out.set(rows, part);
+                        NDArray target = out.get(rows)) {
+                    // target is a view of out: the chunk's gradient is written in place
+                    NormOps.batchNormBackwardElementwise(target, g, s, m, k, w, sumDy, sdx, count, manager).close();
                 }
             });
             dx = out;

@@ -3,7 +3,7 @@ package ai.actnn.nn.norm;
 import ai.actnn.autograd.BackwardContext;
 import ai.actnn.autograd.ForwardContext;
 import ai.actnn.autograd.QFunction;
-import ai.actnn.store.SavedMask;
+import ai.actnn.quant.MaskCodec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
@@ -20,7 +20,7 @@ final class DropoutFunction implements QFunction {
 
     DropoutFunction(float rate) {
         this.rate = rate;
-        this.scale = rate >= 1 ? 0f : 1f / (1f - rate);
+        this.scale = MaskCodec.dropoutScale(rate);
     }
 
     @Override
@@ -35,8 +35,7 @@ final class DropoutFunction implements QFunction {
             // Nothing is dropped: a new handle of the input passes through, keeping no mask.
             return new NDList(x.stopGradient());
         }
-        SavedMask keep = ctx.saveKeepMask(x.getShape(), rate, x.getDevice());
-        return new NDList(keep.apply(x, scale, x.getManager()));
+        return new NDList(ctx.dropout(x, rate));
     }
 
     @Override

@@ -3,10 +3,9 @@ package ai.actnn.nn.pool;
 import ai.actnn.autograd.BackwardContext;
 import ai.actnn.autograd.ForwardContext;
 import ai.actnn.autograd.QFunction;
-import ai.actnn.internal.PoolOps;
+import ai.actnn.quant.MaxPool2dSpec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * Max pooling over the last two axes that keeps, per output element, one byte: the position of
@@ -14,11 +13,10 @@ import ai.djl.ndarray.types.Shape;
  */
 final class MaxPool2dFunction implements QFunction {
 
-    private final PoolGeometry geometry;
-    private Shape inputShape;
+    private final MaxPool2dSpec spec;
 
-    MaxPool2dFunction(PoolGeometry geometry) {
-        this.geometry = geometry;
+    MaxPool2dFunction(MaxPool2dSpec spec) {
+        this.spec = spec;
     }
 
     @Override
@@ -32,13 +30,7 @@ final class MaxPool2dFunction implements QFunction {
         if (x.getShape().dimension() < 3) {
             throw new IllegalArgumentException("QMaxPool2d expects [N, C, H, W] or [C, H, W] input, got " + x.getShape());
         }
-        inputShape = x.getShape();
-        NDList r = PoolOps.maxPool2dWithOffsets(
-                x, geometry.kernel(), geometry.stride(), geometry.padding(), geometry.ceilMode(), x.getManager());
-        try (NDArray offsets = r.get(1)) {
-            ctx.saveExact(offsets);
-        }
-        return new NDList(r.get(0));
+        return new NDList(ctx.maxPool2d(x, spec));
     }
 
     @Override
@@ -46,17 +38,6 @@ final class MaxPool2dFunction implements QFunction {
         if (!ctx.needsInputGradient(0)) {
             return new NDList((NDArray) null);
         }
-        int d = inputShape.dimension();
-        try (NDArray offsets = ctx.restore(0)) {
-            return new NDList(PoolOps.maxPool2dBackward(
-                    gradOutputs.singletonOrThrow(),
-                    offsets,
-                    inputShape.get(d - 2),
-                    inputShape.get(d - 1),
-                    geometry.kernel(),
-                    geometry.stride(),
-                    geometry.padding(),
-                    ctx.getManager()));
-        }
+        return new NDList(ctx.maxPool2dBackward(0, gradOutputs.singletonOrThrow()));
     }
 }

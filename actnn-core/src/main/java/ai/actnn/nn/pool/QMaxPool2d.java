@@ -2,6 +2,7 @@ package ai.actnn.nn.pool;
 
 import ai.actnn.autograd.Tape;
 import ai.actnn.nn.QLayer;
+import ai.actnn.quant.MaxPool2dSpec;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -15,33 +16,40 @@ import ai.djl.util.PairList;
 public final class QMaxPool2d extends QLayer {
 
     /** Windows of more positions than one byte can name are not supported. */
-    public static final int MAX_WINDOW = 255;
+    public static final int MAX_WINDOW = MaxPool2dSpec.MAX_WINDOW;
 
-    private final PoolGeometry geometry;
+    private final MaxPool2dSpec spec;
 
     /**
      * Wraps a max pooling block.
      *
      * @param pool the block
-     * @param geometry its window, stride, padding and ceil mode
-     * @throws IllegalArgumentException if the window has more than 255 positions
+     * @param geometry its window, stride, padding and ceil mode (two values each)
+     * @throws IllegalArgumentException if the window has more than 255 positions or the geometry
+     *     is not one PyTorch's {@code max_pool2d} accepts
      */
     public QMaxPool2d(Block pool, PoolGeometry geometry) {
         super(pool);
-        if (geometry.kernel().size() > MAX_WINDOW) {
+        this.spec = spec(geometry);
+    }
+
+    private static MaxPool2dSpec spec(PoolGeometry g) {
+        if (g.kernel().dimension() != 2 || g.stride().dimension() != 2 || g.padding().dimension() != 2) {
             throw new IllegalArgumentException(
-                    "max pooling window "
-                            + geometry.kernel()
-                            + " has "
-                            + geometry.kernel().size()
-                            + " positions: allowed are at most "
-                            + MAX_WINDOW);
+                    "max pooling 2d needs two values of kernel, stride and padding, got " + g);
         }
-        this.geometry = geometry;
+        return new MaxPool2dSpec(
+                Math.toIntExact(g.kernel().get(0)),
+                Math.toIntExact(g.kernel().get(1)),
+                Math.toIntExact(g.stride().get(0)),
+                Math.toIntExact(g.stride().get(1)),
+                Math.toIntExact(g.padding().get(0)),
+                Math.toIntExact(g.padding().get(1)),
+                g.ceilMode());
     }
 
     @Override
     protected NDList forwardRecorded(Tape tape, ParameterStore ps, NDList inputs, PairList<String, Object> params) {
-        return tape.apply(new MaxPool2dFunction(geometry), inputs);
+        return tape.apply(new MaxPool2dFunction(spec), inputs);
     }
 }

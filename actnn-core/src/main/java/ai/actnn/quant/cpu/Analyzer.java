@@ -30,7 +30,7 @@ final class Analyzer implements Parallel.Body {
     /** {@inheritDoc} */
     @Override
     public void run(int from, int to) {
-        Scratch scratch = new Scratch(geometry.groupSize);
+        Scratch scratch = Scratch.forThread(geometry.groupSize);
         for (int g = from; g < to; g++) {
             int length = geometry.length(g);
             input.read(geometry.firstElement(g), scratch.values, length, scratch);

@@ -101,7 +101,7 @@ final class Codes {
      */
     private static void forEachBlock(int numel, int per, Parallel parallel, BlockBody body) {
         parallel.run((numel + per - 1) / per, per, (from, to) -> {
-            Scratch scratch = new Scratch(BLOCK);
+            Scratch scratch = Scratch.forThread(BLOCK);
             byte[] codes = new byte[BLOCK / per];
             long end = Math.min((long) to * per, numel);
             for (long start = (long) from * per; start < end; start += BLOCK) {

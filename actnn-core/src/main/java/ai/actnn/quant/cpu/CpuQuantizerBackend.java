@@ -233,7 +233,7 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
     @Override
     public PackedMask packPositive(NDArray x, NDManager manager) {
         Checks.floatTensor("tensor of packPositive", x);
-        return packMask(x, manager, data -> Masks.positive(data, x.getDataType()));
+        return packMask(x, manager, data -> Masks.positive(Elements.of(data, x.getDataType()), kernel));
     }
 
     /** {@inheritDoc} */
@@ -243,7 +243,7 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
         if (range == null) {
             throw new IllegalArgumentException("range must not be null");
         }
-        return packMask(x, manager, data -> Masks.inRange(data, x.getDataType(), range));
+        return packMask(x, manager, data -> Masks.inRange(Elements.of(data, x.getDataType()), range));
     }
 
     private PackedMask packMask(
@@ -259,7 +259,7 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
     /** Packs the flags of a tensor's elements into new mask storage. */
     private PackedMask pack(Masks.Flags flags, Shape shape, NDManager manager) {
         NDArray storage = HostMemory.write(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8,
-                out -> Masks.pack(flags, Math.toIntExact(shape.size()), out, parallel));
+                out -> Masks.pack(flags, Math.toIntExact(shape.size()), out, kernel, parallel));
         // the storage holds exactly bytesFor(shape) bytes: the mask accepts it
         return new PackedMask(shape, storage);
     }
@@ -277,12 +277,14 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
         // Element i is kept iff r(i) >= rate: the same generator as stochastic rounding, so
         // every backend draws the same mask for the same key (docs/format.md).
         Masks.Flags flags =
-                (first, length, out) -> {
-                    float[] r = new float[length + 16];
-                    kernel.uniform(key, first, r, length, new long[length / 4 + 8]);
+                (first, length, scratch) -> {
+                    float[] r = scratch.random;
+                    kernel.uniform(key, first, r, length, scratch.pairs);
+                    byte[] out = scratch.codes;
                     for (int i = 0; i < length; i++) {
                         out[i] = (byte) (r[i] >= rate ? 1 : 0);
                     }
+                    java.util.Arrays.fill(out, length, (length + 31) & -32, (byte) 0);
                 };
         return pack(flags, shape, manager);
     }
@@ -302,7 +304,7 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
                 HostMemory m = HostMemory.read(mask.getStorage())) {
             return HostMemory.write(manager, grad.getShape(), type, out -> Masks.apply(
                     m.bytes(), Elements.of(g.bytes(), type), Elements.of(out, type), (int) grad.size(), scale,
-                    parallel));
+                    kernel, parallel));
         }
     }
 

@@ -39,7 +39,7 @@ final class Decoder implements Parallel.Body {
     @Override
     public void run(int from, int to) {
         Geometry geometry = layout.geometry();
-        Scratch scratch = new Scratch(geometry.groupSize);
+        Scratch scratch = Scratch.forThread(geometry.groupSize);
         boolean fp16 = layout.metadataType() == MetadataType.FP16;
         int recordInts = layout.recordInts();
         int[] records = new int[(to - from) * recordInts];

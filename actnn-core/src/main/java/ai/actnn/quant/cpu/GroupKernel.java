@@ -94,4 +94,28 @@ interface GroupKernel {
      * @param y receives the values, from 0 (entries up to the next multiple of 8 may be written)
      */
     void decode(byte[] packed, int length, int bits, float lo, float step, float[] y);
+
+    /**
+     * Writes the flags of the test {@code x > 0} (false for NaN): 1 where it holds, else 0.
+     *
+     * @param x the elements
+     * @param length how many; {@code flags} from {@code length} to the next multiple of 32 are
+     *     set to 0 (entries of {@code x} up to the next multiple of 8 may be read)
+     * @param flags receives one flag per byte
+     */
+    void positiveFlags(float[] x, int length, byte[] flags);
+
+    /**
+     * Keeps the elements whose mask bit is set (multiplied by {@code scale} unless it is 1) and
+     * writes exactly 0 elsewhere, also over a NaN or an infinity (PyTorch's {@code
+     * threshold_backward} does the same).
+     *
+     * @param x the elements, updated in place (entries up to the next multiple of 8 may be
+     *     written)
+     * @param length how many
+     * @param packed the mask bits of these elements, element {@code i} at bit {@code i mod 8} of
+     *     byte {@code i / 8}
+     * @param scale the factor of kept elements
+     */
+    void keepMasked(float[] x, int length, byte[] packed, float scale);
 }

@@ -1,15 +1,15 @@
 package ai.actnn.quant.cpu;
 
-import ai.actnn.quant.Half;
 import ai.actnn.quant.MaskCodec;
-import ai.djl.ndarray.types.DataType;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * The 1-bit masks of {@code docs/format.md}: element {@code i} is bit {@code i mod 8} of byte
  * {@code i / 8}. Ranges of mask bytes are independent, so they run on several threads; within a
- * range, elements are handled in blocks of plain arrays for fast loops.
+ * range, elements are handled in blocks of plain arrays, tested and applied by the group kernel
+ * (vectorised where the Vector API is available) and packed eight flags per multiplication.
  */
 final class Masks {
 
@@ -18,7 +18,7 @@ final class Masks {
 
     private Masks() {}
 
-    /** Tests a block of elements, writing 1 where the bit is set and 0 elsewhere. */
+    /** Tests a block of elements, writing one flag per byte: 1 where the bit is set, else 0. */
     @FunctionalInterface
     interface Flags {
         /**
@@ -26,67 +26,42 @@ final class Masks {
          *
          * @param first the first element's index
          * @param length at most {@link #BLOCK}
-         * @param flags the destination, from 0
+         * @param scratch the calling thread's scratch: the flags go to {@code scratch.codes} from
+         *     0, with 0 from {@code length} to the next multiple of 32
          */
-        void test(int first, int length, byte[] flags);
+        void test(int first, int length, Scratch scratch);
     }
 
     /**
-     * Returns the test {@code x > 0} over a FLOAT32 or FLOAT16 tensor's data (false for NaN).
+     * Returns the test {@code x > 0} over a tensor's elements (false for NaN).
      *
-     * @param data the data, native order
-     * @param type FLOAT32 or FLOAT16
+     * @param x the elements
+     * @param kernel the kernel that tests them
      * @return the test
      */
-    static Flags positive(ByteBuffer data, DataType type) {
-        if (type == DataType.FLOAT16) {
-            java.nio.ShortBuffer halves = data.asShortBuffer();
-            return (first, length, flags) -> {
-                short[] v = new short[length];
-                halves.get(first, v, 0, length);
-                for (int i = 0; i < length; i++) {
-                    // positive, non-NaN halves are exactly the bit patterns 0x0001..0x7C00
-                    flags[i] = (byte) (v[i] > 0 && v[i] <= 0x7C00 ? 1 : 0);
-                }
-            };
-        }
-        java.nio.FloatBuffer floats = data.asFloatBuffer();
-        return (first, length, flags) -> {
-            float[] v = new float[length];
-            floats.get(first, v, 0, length);
-            for (int i = 0; i < length; i++) {
-                flags[i] = (byte) (v[i] > 0f ? 1 : 0);
-            }
+    static Flags positive(Elements x, GroupKernel kernel) {
+        return (first, length, scratch) -> {
+            x.read(first, scratch.values, length, scratch);
+            kernel.positiveFlags(scratch.values, length, scratch.codes);
         };
     }
 
     /**
-     * Returns the test "inside the range" over a FLOAT32 or FLOAT16 tensor's data (false for
-     * NaN).
+     * Returns the test "inside the range" over a tensor's elements (false for NaN).
      *
-     * @param data the data, native order
-     * @param type FLOAT32 or FLOAT16
+     * @param x the elements
      * @param range the range
      * @return the test
      */
-    static Flags inRange(ByteBuffer data, DataType type, MaskCodec.Range range) {
-        if (type == DataType.FLOAT16) {
-            java.nio.ShortBuffer halves = data.asShortBuffer();
-            return (first, length, flags) -> {
-                short[] v = new short[length];
-                halves.get(first, v, 0, length);
-                for (int i = 0; i < length; i++) {
-                    flags[i] = (byte) (range.contains(Half.toFloat(v[i])) ? 1 : 0);
-                }
-            };
-        }
-        java.nio.FloatBuffer floats = data.asFloatBuffer();
-        return (first, length, flags) -> {
-            float[] v = new float[length];
-            floats.get(first, v, 0, length);
+    static Flags inRange(Elements x, MaskCodec.Range range) {
+        return (first, length, scratch) -> {
+            float[] v = scratch.values;
+            x.read(first, v, length, scratch);
+            byte[] flags = scratch.codes;
             for (int i = 0; i < length; i++) {
                 flags[i] = (byte) (range.contains(v[i]) ? 1 : 0);
             }
+            Arrays.fill(flags, length, (length + 31) & -32, (byte) 0);
         };
     }
 
@@ -96,25 +71,19 @@ final class Masks {
      * @param flags the test
      * @param numel the number of elements
      * @param out the mask bytes, {@code ceil(numel / 8)}
+     * @param kernel the kernel that packs the flags
      * @param parallel the threads to use
      */
-    static void pack(Flags flags, int numel, ByteBuffer out, Parallel parallel) {
+    static void pack(Flags flags, int numel, ByteBuffer out, GroupKernel kernel, Parallel parallel) {
         int bytes = (numel + 7) / 8;
         parallel.run(bytes, 8, (from, to) -> {
-            byte[] f = new byte[BLOCK];
-            byte[] packed = new byte[BLOCK / 8];
-            for (int start = from * 8; start < Math.min(to * 8L, numel); start += BLOCK) {
-                int length = (int) Math.min(BLOCK, Math.min(to * 8L, numel) - start);
-                flags.test(start, length, f);
-                int count = (length + 7) / 8;
-                for (int k = 0; k < count; k++) {
-                    int acc = 0;
-                    for (int bit = 0, i = k * 8; bit < 8 && i < length; bit++, i++) {
-                        acc |= f[i] << bit;
-                    }
-                    packed[k] = (byte) acc;
-                }
-                out.put(start / 8, packed, 0, count);
+            Scratch scratch = Scratch.forThread(BLOCK);
+            long end = Math.min(to * 8L, numel);
+            for (int start = from * 8; start < end; start += BLOCK) {
+                int length = (int) Math.min(BLOCK, end - start);
+                flags.test(start, length, scratch);
+                kernel.pack(scratch.codes, (length + 31) & -32, 1, scratch.packed);
+                out.put(start / 8, scratch.packed, 0, (length + 7) / 8);
             }
         });
     }
@@ -131,27 +100,18 @@ final class Masks {
      * @param parallel the threads to use
      */
     static void apply(
-            ByteBuffer mask, Elements grad, Elements out, int numel, float scale, Parallel parallel) {
+            ByteBuffer mask, Elements grad, Elements out, int numel, float scale, GroupKernel kernel, Parallel parallel) {
         int bytes = (numel + 7) / 8;
         parallel.run(bytes, 8, (from, to) -> {
-            Scratch scratch = new Scratch(BLOCK);
-            byte[] packed = new byte[BLOCK / 8];
+            Scratch scratch = Scratch.forThread(BLOCK);
+            byte[] packed = scratch.packed;
             float[] v = scratch.values;
-            for (int start = from * 8; start < Math.min(to * 8L, numel); start += BLOCK) {
-                int length = (int) Math.min(BLOCK, Math.min(to * 8L, numel) - start);
+            long end = Math.min(to * 8L, numel);
+            for (int start = from * 8; start < end; start += BLOCK) {
+                int length = (int) Math.min(BLOCK, end - start);
                 mask.get(start / 8, packed, 0, (length + 7) / 8);
                 grad.read(start, v, length, scratch);
-                // Branch-free (masks are close to random): AND the float's bits with all ones or
-                // all zeros, which also turns NaN or infinite gradients of dropped elements into 0.
-                for (int i = 0; i < length; i++) {
-                    int keep = -((packed[i >>> 3] >>> (i & 7)) & 1);
-                    v[i] = Float.intBitsToFloat(Float.floatToRawIntBits(v[i]) & keep);
-                }
-                if (scale != 1f) {
-                    for (int i = 0; i < length; i++) {
-                        v[i] *= scale;
-                    }
-                }
+                kernel.keepMasked(v, length, packed, scale);
                 out.write(start, v, length, scratch);
             }
         });

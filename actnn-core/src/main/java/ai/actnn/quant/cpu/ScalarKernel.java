@@ -61,4 +61,29 @@ final class ScalarKernel implements GroupKernel {
             y[j] = lo + BitPacker.code(packed, j, bits) * step;
         }
     }
+
+    /** {@inheritDoc} */
+    @Override
+    public void positiveFlags(float[] x, int length, byte[] flags) {
+        for (int i = 0; i < length; i++) {
+            flags[i] = (byte) (x[i] > 0f ? 1 : 0);
+        }
+        Arrays.fill(flags, length, (length + 31) & -32, (byte) 0);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void keepMasked(float[] x, int length, byte[] packed, float scale) {
+        // Branch-free (masks are close to random): AND the float's bits with all ones or all
+        // zeros, which also turns a NaN or an infinity of a dropped element into 0.
+        for (int i = 0; i < length; i++) {
+            int keep = -((packed[i >>> 3] >>> (i & 7)) & 1);
+            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & keep);
+        }
+        if (scale != 1f) {
+            for (int i = 0; i < length; i++) {
+                x[i] *= scale;
+            }
+        }
+    }
 }

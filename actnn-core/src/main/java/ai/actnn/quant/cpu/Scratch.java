@@ -19,6 +19,26 @@ final class Scratch {
     final long[] pairs;
     final float[] minMax = new float[2];
 
+    private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
+
+    /**
+     * Returns this thread's scratch for a group size, allocating it only when the size changes:
+     * the kernels run a few ranges per call on long-lived threads, and fresh arrays per range
+     * cost more (allocation and zeroing) than the work on a small tensor. Callers never hold two
+     * at once, and every kernel writes what it later reads.
+     *
+     * @param groupSize the group size
+     * @return the scratch
+     */
+    static Scratch forThread(int groupSize) {
+        Scratch s = CACHE.get();
+        if (s == null || s.values.length != groupSize) {
+            s = new Scratch(groupSize);
+            CACHE.set(s);
+        }
+        return s;
+    }
+
     /**
      * Allocates the arrays for one group.
      *

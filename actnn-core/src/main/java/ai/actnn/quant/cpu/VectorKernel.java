@@ -41,6 +41,8 @@ final class VectorKernel implements GroupKernel {
      * 4-7 each starting at bit 0 of its own, for 5 to 7 bits ({@code (lane % 4) * bits}).
      */
     private static final IntVector[] SHIFTS = new IntVector[9];
+    /** Lane {@code i} holds {@code i}: the bit of a mask byte that each lane tests. */
+    private static final IntVector LANE_BITS = IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
     /** Lanes 4 to 7, which take the second word when eight codes exceed 32 bits. */
     private static final VectorMask<Integer> HIGH_LANES =
             VectorMask.fromArray(I, new boolean[] {false, false, false, false, true, true, true, true}, 0);
@@ -259,5 +261,34 @@ final class VectorKernel implements GroupKernel {
 
     private static int roundUp(int length) {
         return (length + LANES - 1) & -LANES;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void positiveFlags(float[] x, int length, byte[] flags) {
+        int padded = roundUp(length);
+        IntVector ones = IntVector.broadcast(I, 1);
+        IntVector zeros = IntVector.zero(I);
+        for (int i = 0; i < padded; i += LANES) {
+            VectorMask<Integer> positive = FloatVector.fromArray(F, x, i).compare(VectorOperators.GT, 0f).cast(I);
+            zeros.blend(ones, positive).convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0)
+                    .reinterpretAsBytes().intoArray(flags, i);
+        }
+        // the padding read past length may hold anything
+        Arrays.fill(flags, length, (length + 31) & -32, (byte) 0);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void keepMasked(float[] x, int length, byte[] packed, float scale) {
+        int padded = roundUp(length);
+        FloatVector factor = FloatVector.broadcast(F, scale);
+        for (int i = 0; i < padded; i += LANES) {
+            // all ones where the lane's bit is set, else 0: -((byte >>> lane) & 1)
+            IntVector keep = IntVector.broadcast(I, packed[i >>> 3])
+                    .lanewise(VectorOperators.LSHR, LANE_BITS).and(1).neg();
+            FloatVector v = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(keep).reinterpretAsFloats();
+            (scale != 1f ? v.mul(factor) : v).intoArray(x, i);
+        }
     }
 }

@@ -95,4 +95,44 @@ class KernelsTest {
         assertArrayEquals(a.codes, b.codes);
         assertArrayEquals(new byte[] {0, 0, 0, 0, 2, 3, 3, 0}, java.util.Arrays.copyOf(a.codes, 8));
     }
+
+    @Test
+    void kernelsAgreeOnMasks() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        GroupKernel scalar = Kernels.scalar();
+        GroupKernel vector = new VectorKernel();
+        float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.MIN_VALUE, -Float.MIN_VALUE, 1e30f, -1e30f};
+        Random random = new Random(29);
+        for (int trial = 0; trial < 500; trial++) {
+            int length = 1 + random.nextInt(200);
+            float[] x = new float[256];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextInt(4) == 0 ? specials[random.nextInt(specials.length)] : (float) random.nextGaussian();
+            }
+            byte[] fa = new byte[256];
+            byte[] fb = new byte[256];
+            Arrays.fill(fb, (byte) 7); // whatever was there before is overwritten
+            scalar.positiveFlags(x, length, fa);
+            vector.positiveFlags(x, length, fb);
+            int flagged = (length + 31) & -32;
+            assertArrayEquals(Arrays.copyOf(fa, flagged), Arrays.copyOf(fb, flagged), "flags, trial " + trial);
+            for (int i = 0; i < length; i++) {
+                assertEquals(x[i] > 0f ? 1 : 0, fa[i], "flag of " + x[i]);
+            }
+            byte[] packed = new byte[40];
+            random.nextBytes(packed);
+            float scale = random.nextBoolean() ? 1f : 2f;
+            float[] ka = x.clone();
+            float[] kb = x.clone();
+            scalar.keepMasked(ka, length, packed, scale);
+            vector.keepMasked(kb, length, packed, scale);
+            for (int i = 0; i < length; i++) {
+                boolean kept = ((packed[i >>> 3] >>> (i & 7)) & 1) != 0;
+                float expected = kept ? x[i] * scale : 0f;
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(ka[i]), "scalar element " + i);
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(kb[i]), "vector element " + i);
+            }
+        }
+    }
 }

@@ -1,13 +1,17 @@
 package ai.actnn.cuda.tools;
 
 import ai.actnn.cuda.ReferenceMasks;
+import ai.actnn.internal.PoolOps;
 import ai.actnn.quant.GroupStats;
-import ai.actnn.quant.PackedMask;
+import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaskedOutput;
+import ai.actnn.quant.MaxPool2dSpec;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -23,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -31,11 +36,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes reference data for the standalone GPU check ({@code actnn-cuda/gpu-check.sh}) and the
- * emulated-kernel test: inputs with the bytes that the Java CPU backend ({@link
- * CpuQuantizerBackend}) produces for them (packed tensors, dequantized tensors, range squares,
- * ReLU and generic masks, mask backward), plus dropout and max-pool cases computed here in plain
- * Java from the contracts of {@code docs/format.md} and {@code CudaLayerKernels} (max pooling is
- * cross-checked against DJL's own {@code Pool.maxPool2d}).
+ * emulated-kernel test: inputs with the bytes that the CPU path of the engine produces for them,
+ * which the CUDA kernels must reproduce: packed tensors, dequantized tensors and range squares of
+ * the Java CPU backend ({@link CpuQuantizerBackend}); ReLU output and mask, dropout output and
+ * keep mask as its fused layer ops compute them (whose keep mask is checked here against the
+ * format's generator, written independently), and the mask backward; generic masks written from
+ * {@code docs/format.md}; max pooling computed here in plain Java and checked against DJL's own
+ * {@code Pool.maxPool2d} and, byte for byte, against the store's CPU path ({@code PoolOps},
+ * PyTorch's kernels) for output, offsets and backward.
  *
  * <p>Usage: {@code ReferenceDataGenerator [directory]} (default {@code target/reference-data}), e.g.
  * {@code mvn -o -q -pl actnn-cuda -am test -Dtest=EmulatedKernelsTest} writes it as a side effect,
@@ -201,28 +209,28 @@ public final class ReferenceDataGenerator {
                     Shape shape = size % 2 == 1 ? new Shape(size) : new Shape(2, size / 2);
                     NDArray x = tensor(sub, shape, type, c % 2 == 0 ? "normal" : "specials");
                     NDArray dy = tensor(sub, shape, type, "normal");
-                    // ReLU: mask x > 0, backward grad * mask
-                    PackedMask mask = cpu.packPositive(x, sub);
+                    // ReLU as the store runs it on the CPU: output and mask x > 0; backward grad * mask
+                    MaskedOutput relu = cpu.relu(x, sub);
                     Entries r = new Entries(String.format("relu%03d", c), "relu", x);
                     r.bytes("input", x.toByteArray());
-                    r.bytes("mask", mask.getStorage().toByteArray());
+                    r.bytes("mask", relu.mask().getStorage().toByteArray());
+                    r.bytes("output", relu.output().toByteArray());
                     r.bytes("gradIn", dy.toByteArray());
-                    r.bytes("gradOut", cpu.applyMask(dy, mask, 1f, sub).toByteArray());
-                    r.bytes("unpacked", ReferenceMasks.unpack(mask));
+                    r.bytes("gradOut", cpu.applyMask(dy, relu.mask(), 1f, sub).toByteArray());
                     write(r);
-                    // dropout: keep iff r(i) >= rate; y = applyMask(x, keep, scale), as QDropout does
+                    // dropout as the store runs it on the CPU; its mask must be "keep iff r(i) >= rate"
                     float rate = new float[] {0f, 0.1f, 0.5f, 1f}[c % 4];
                     long key = random.nextLong();
-                    float scale = rate >= 1f ? 0f : 1f / (1f - rate);
+                    float scale = MaskCodec.dropoutScale(rate);
+                    MaskedOutput dropout = cpu.dropout(x, rate, key, sub);
+                    byte[] keepBytes = dropout.mask().getStorage().toByteArray();
                     boolean[] keep = new boolean[(int) size];
                     for (int i = 0; i < size; i++) {
                         keep[i] = randomAt(key, i) >= rate;
                     }
-                    PackedMask keepMask = ReferenceMasks.packNonZero(sub.create(keep, shape), sub);
-                    byte[] keepBytes = keepMask.getStorage().toByteArray();
-                    byte[] drawn = backendKeepMask(shape, rate, key, sub);
-                    if (drawn != null && !java.util.Arrays.equals(drawn, keepBytes)) {
-                        throw new IllegalStateException("the CPU backend's randomKeepMask differs from r(i) >= rate");
+                    byte[] expected = ReferenceMasks.packNonZero(sub.create(keep, shape), sub).getStorage().toByteArray();
+                    if (!Arrays.equals(expected, keepBytes)) {
+                        throw new IllegalStateException("the CPU backend's dropout mask differs from r(i) >= rate");
                     }
                     Entries d = new Entries(String.format("dropout%03d", c), "dropout", x);
                     d.i64("key", key);
@@ -230,31 +238,13 @@ public final class ReferenceDataGenerator {
                     d.f32s("scale", new float[] {scale});
                     d.bytes("input", x.toByteArray());
                     d.bytes("mask", keepBytes);
-                    d.bytes("output", cpu.applyMask(x, keepMask, scale, sub).toByteArray());
+                    d.bytes("output", dropout.output().toByteArray());
                     d.bytes("gradIn", dy.toByteArray());
-                    d.bytes("gradOut", cpu.applyMask(dy, keepMask, scale, sub).toByteArray());
+                    d.bytes("gradOut", cpu.applyMask(dy, dropout.mask(), scale, sub).toByteArray());
                     write(d);
                 }
                 c++;
             }
-        }
-    }
-
-    /**
-     * Returns the CPU backend's own keep mask when its interface has {@code randomKeepMask} (added
-     * after this module's base version; called reflectively so that both versions compile).
-     */
-    private byte[] backendKeepMask(Shape shape, float rate, long key, NDManager m) {
-        try {
-            java.lang.reflect.Method draw = CpuQuantizerBackend.class.getMethod("randomKeepMask", Shape.class,
-                    float.class, long.class, NDManager.class);
-            try (PackedMask mask = (PackedMask) draw.invoke(cpu, shape, rate, key, m)) {
-                return mask.getStorage().toByteArray();
-            }
-        } catch (NoSuchMethodException e) {
-            return null;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("randomKeepMask failed", e);
         }
     }
 
@@ -322,8 +312,8 @@ public final class ReferenceDataGenerator {
         int ph = k[8];
         int pw = k[9];
         boolean ceil = k[10] != 0;
-        int oh = (int) ai.actnn.cuda.MaxPool2dSpec.outputSize(h, kh, sh, ph, ceil);
-        int ow = (int) ai.actnn.cuda.MaxPool2dSpec.outputSize(w, kw, sw, pw, ceil);
+        int oh = (int) MaxPool2dSpec.outputSize(h, kh, sh, ph, ceil);
+        int ow = (int) MaxPool2dSpec.outputSize(w, kw, sw, pw, ceil);
         float[] xf = x.toType(DataType.FLOAT32, true).toFloatArray();
         byte[] xb = x.toByteArray();
         int es = x.getDataType().getNumOfBytes();
@@ -382,6 +372,16 @@ public final class ReferenceDataGenerator {
             dx[argmax[o]] += dyf[o];
         }
         NDArray dxArray = m.create(dx, x.getShape()).toType(x.getDataType(), false);
+        // the CPU path (the store's fallback to PyTorch's own ops) must give these very bytes
+        Shape kernel = new Shape(kh, kw);
+        Shape stride = new Shape(sh, sw);
+        Shape padding = new Shape(ph, pw);
+        NDList cpuPath = PoolOps.maxPool2dWithOffsets(x, kernel, stride, padding, ceil, m);
+        NDArray cpuDx = PoolOps.maxPool2dBackward(dy, cpuPath.get(1), h, w, kernel, stride, padding, m);
+        if (!Arrays.equals(yb, cpuPath.get(0).toByteArray()) || !Arrays.equals(offsets, cpuPath.get(1).toByteArray())
+                || !Arrays.equals(dxArray.toByteArray(), cpuDx.toByteArray())) {
+            throw new IllegalStateException(name + ": max-pool reference differs from the CPU path (PoolOps)");
+        }
         Entries e = new Entries(name, "maxpool2d", x);
         e.i64s("pool", new long[] {kh, kw, sh, sw, ph, pw, ceil ? 1 : 0});
         e.bytes("input", xb);

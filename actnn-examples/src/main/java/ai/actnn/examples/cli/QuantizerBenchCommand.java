@@ -1,5 +1,6 @@
 package ai.actnn.examples.cli;
 
+import ai.actnn.config.ActNNConfig;
 import ai.actnn.examples.bench.QuantizerBenchmark;
 import ai.actnn.examples.report.ConsoleTable;
 import ai.actnn.examples.report.JsonLineWriter;
@@ -40,8 +41,9 @@ public final class QuantizerBenchCommand implements Callable<Integer> {
 
     private static final Logger logger = LoggerFactory.getLogger(QuantizerBenchCommand.class);
 
-    /** The bit widths the quantizer supports. */
-    static final List<Integer> SUPPORTED_BITS = List.of(1, 2, 4, 8);
+    /** The bit widths the quantizer supports, for messages ("1 to 8"). */
+    private static final String ALLOWED_BITS = ActNNConfig.SUPPORTED_BITS[0] + " to "
+            + ActNNConfig.SUPPORTED_BITS[ActNNConfig.SUPPORTED_BITS.length - 1];
 
     /** The largest tensor measured: its bytes must fit one Java buffer (the memcpy reference). */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE / DataType.FLOAT32.getNumOfBytes();
@@ -54,7 +56,7 @@ public final class QuantizerBenchCommand implements Callable<Integer> {
     List<Long> shape;
 
     @Option(names = "--bits", split = ",", paramLabel = "B", defaultValue = "1,2,4,8",
-            description = "Bit widths, comma-separated, each 1, 2, 4 or 8 (default: ${DEFAULT-VALUE}).")
+            description = "Bit widths, comma-separated, each from 1 to 8 (default: ${DEFAULT-VALUE}).")
     List<Integer> bits;
 
     @Mixin TimingOptions timing;
@@ -109,11 +111,14 @@ public final class QuantizerBenchCommand implements Callable<Integer> {
             elements *= d;
         }
         if (bits == null || bits.isEmpty()) {
-            throw OptionChecks.fail(spec, "Option '--bits' needs at least one value (allowed: 1, 2, 4, 8)");
+            throw OptionChecks.fail(spec, "Option '--bits' needs at least one value (allowed: " + ALLOWED_BITS + ")");
         }
         for (int b : bits) {
-            if (!SUPPORTED_BITS.contains(b)) {
-                throw OptionChecks.fail(spec, "Invalid value for option '--bits': " + b + " (allowed: 1, 2, 4, 8)");
+            try {
+                ActNNConfig.checkBits("--bits", b);
+            } catch (IllegalArgumentException e) {
+                throw OptionChecks.fail(spec, "Invalid value for option '--bits': " + b + " (allowed: " + ALLOWED_BITS
+                        + ")");
             }
         }
         // checked here, in option order, so that the first bad option is the one reported

@@ -31,6 +31,18 @@ class QuantizerBenchCommandTest {
     }
 
     @Test
+    void measuresEveryWidthFromOneToEight() {
+        List<JsonNode> parsed = cli.runJson("quantizer-bench", "--shape", "4,256", "--bits", "3,5,6,7",
+                "--iterations", "1", "--warmup", "0", "--threads", "1", "--json");
+        // copy, memcpy, then quantize and dequantize per width
+        assertEquals(2 + 2 * 4, parsed.size(), cli.out());
+        assertEquals(3, parsed.get(2).get("bits").asInt());
+        assertEquals(7, parsed.get(9).get("bits").asInt());
+        // 4 samples of one 256-element group: the codes take 256 * bits / 8 bytes per sample
+        assertTrue(parsed.get(2).get("packed_bytes").asLong() >= 4 * 256 * 3 / 8, parsed.get(2).toString());
+    }
+
+    @Test
     void printsATableByDefault() {
         assertEquals(0, cli.run("quantizer-bench", "--shape", "4,256", "--bits", "8", "--iterations", "1",
                 "--warmup", "0"), cli.err());
@@ -40,8 +52,10 @@ class QuantizerBenchCommandTest {
 
     @Test
     void rejectsBadValuesWithTheAllowedOnes() {
-        assertEquals(2, cli.run("quantizer-bench", "--bits", "3"));
-        assertTrue(cli.err().contains("Invalid value for option '--bits': 3 (allowed: 1, 2, 4, 8)"), cli.err());
+        assertEquals(2, cli.run("quantizer-bench", "--bits", "9"));
+        assertTrue(cli.err().contains("Invalid value for option '--bits': 9 (allowed: 1 to 8)"), cli.err());
+        assertEquals(2, cli.run("quantizer-bench", "--bits", "2,0"));
+        assertTrue(cli.err().contains("Invalid value for option '--bits': 0 (allowed: 1 to 8)"), cli.err());
         assertEquals(2, cli.run("quantizer-bench", "--shape", "32,0"));
         assertTrue(cli.err().contains("every dimension must be >= 1"), cli.err());
         assertEquals(2, cli.run("quantizer-bench", "--shape", "100000,100000"));

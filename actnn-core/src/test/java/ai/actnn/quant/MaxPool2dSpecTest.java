@@ -1,4 +1,4 @@
-package ai.actnn.cuda;
+package ai.actnn.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

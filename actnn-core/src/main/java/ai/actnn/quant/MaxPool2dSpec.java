@@ -1,10 +1,11 @@
-package ai.actnn.cuda;
+package ai.actnn.quant;
 
 import ai.djl.ndarray.types.Shape;
 
 /**
  * Parameters of a 2-D max pooling with PyTorch's semantics and dilation 1: kernel, stride,
- * zero-based padding (padding never wins: windows are clipped to the input) and ceil mode.
+ * zero-based padding (padding never wins: windows are clipped to the input) and ceil mode. What a
+ * {@link PoolCodec} pools by, and what the argmax offsets it keeps are relative to.
  *
  * @param kernelH kernel height (&gt;= 1)
  * @param kernelW kernel width (&gt;= 1); {@code kernelH * kernelW <= 255}, so that the argmax

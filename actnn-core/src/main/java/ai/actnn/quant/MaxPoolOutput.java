@@ -1,9 +1,9 @@
-package ai.actnn.cuda;
+package ai.actnn.quant;
 
 import ai.djl.ndarray.NDArray;
 
 /**
- * The result of {@link CudaLayerKernels#maxPool2dForward}: the pooled values and, per output
+ * The result of {@link PoolCodec#maxPool2d}: the pooled values and, per output
  * element, the position of the maximum inside its window. Closing it frees both.
  *
  * @param output the pooled tensor, {@code [N, C, OH, OW]} (or {@code [C, OH, OW]}), of the input's

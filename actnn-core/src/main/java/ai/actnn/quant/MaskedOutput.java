@@ -1,11 +1,11 @@
-package ai.actnn.cuda;
+package ai.actnn.quant;
 
-import ai.actnn.quant.PackedMask;
 import ai.djl.ndarray.NDArray;
 
 /**
- * The result of a forward kernel that also writes a 1-bit mask: ReLU ({@code x > 0}) or dropout
- * (kept elements). Closing it frees both.
+ * The result of a forward that also packs the 1-bit mask its backward needs: ReLU ({@code x > 0})
+ * or dropout (kept elements), see {@link MaskCodec#relu} and {@link MaskCodec#dropout}. Closing it
+ * frees both.
  *
  * @param output the layer's output, shaped and typed like its input
  * @param mask the mask over the input's shape
