@@ -1,9 +1,14 @@
 package ai.actnn;
 
+import ai.actnn.config.ActNNConfig;
 import ai.actnn.convert.ConversionRegistry;
 import ai.actnn.convert.Converter;
 import ai.actnn.convert.QLayerFactory;
+import ai.actnn.nn.norm.QBatchNorm;
+import ai.actnn.nn.norm.QSyncBatchNorm;
 import ai.djl.nn.Block;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.GhostBatchNorm;
 
 import java.util.function.Function;
 
@@ -43,6 +48,30 @@ public final class QModule {
      */
     public static Block convert(Block block) {
         return convert(block, REGISTRY);
+    }
+
+    /**
+     * Converts a block tree with the default registry as a configuration asks: with {@link
+     * ActNNConfig#isSyncBatchNorm()} every {@code BatchNorm} becomes a {@link QSyncBatchNorm}
+     * (batch statistics over all splits and processes of a step; ghost batch norms stay {@link
+     * QBatchNorm}), as ActNN converts PyTorch's {@code SyncBatchNorm}.
+     *
+     * @param block the model's block (left unchanged)
+     * @param config the configuration
+     * @return the converted block
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static Block convert(Block block, ActNNConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
+        if (!config.isSyncBatchNorm()) {
+            return convert(block, REGISTRY);
+        }
+        ConversionRegistry sync = REGISTRY.copy();
+        sync.register(BatchNorm.class, (Function<BatchNorm, Block>)
+                bn -> bn instanceof GhostBatchNorm ? new QBatchNorm(bn) : new QSyncBatchNorm(bn));
+        return convert(block, sync);
     }
 
     /**

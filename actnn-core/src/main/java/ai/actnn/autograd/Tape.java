@@ -40,6 +40,11 @@ import java.util.function.Supplier;
  * then stops holding it, and the container may close it, which frees the full-precision
  * activation as soon as nothing needs it. One tape is current per thread between the creation
  * and the close of a step's gradient collector.
+ *
+ * <p>Threads: a tape is used by one thread at a time. A step whose batch is split over worker
+ * threads (DJL's {@code EasyTrain} with an executor) has one tape per split, opened on the worker
+ * thread and {@linkplain #detach() detached} from it when the split's work is done; the step's
+ * collector closes them all. The splits of a step meet through the tape's {@link #collective()}.
  */
 public final class Tape implements AutoCloseable {
 
@@ -52,6 +57,8 @@ public final class Tape implements AutoCloseable {
     private final Map<NDArray, Slot> producers = new IdentityHashMap<>();
     private long recorded;
     private boolean closed;
+    private StepCollective collective = StepCollective.SINGLE;
+    private BackwardObserver observer;
 
     private Tape(NDManager manager, CompressionStep step) {
         this.manager = manager;
@@ -88,6 +95,47 @@ public final class Tape implements AutoCloseable {
      */
     public static Tape current() {
         return CURRENT.get();
+    }
+
+    /**
+     * Stops being the current tape of this thread without closing: the tape of a split that ran
+     * on a worker thread, which the step's collector closes later (from another thread).
+     */
+    public void detach() {
+        if (CURRENT.get() == this) {
+            CURRENT.remove();
+        }
+    }
+
+    /**
+     * Returns the parties this tape's step computes batch statistics with.
+     *
+     * @return the collective ({@link StepCollective#SINGLE} unless the step is split or
+     *     distributed)
+     */
+    public StepCollective collective() {
+        return collective;
+    }
+
+    /**
+     * Sets the parties this tape's step computes batch statistics with (the step's collector does).
+     *
+     * @param collective the collective
+     */
+    public void setCollective(StepCollective collective) {
+        if (collective == null) {
+            throw new IllegalArgumentException("collective must not be null");
+        }
+        this.collective = collective;
+    }
+
+    /**
+     * Sets who watches this tape's backward (gradient synchronisation of data-parallel training).
+     *
+     * @param observer the observer, or null for none
+     */
+    public void setObserver(BackwardObserver observer) {
+        this.observer = observer;
     }
 
     /**
@@ -289,6 +337,11 @@ public final class Tape implements AutoCloseable {
         entries.clear();
         producers.clear();
         store.clearCache();
+        BackwardObserver watching = observer;
+        Map<NDArray, Integer> firstUse = watching == null ? null : firstUses(pending);
+        if (watching != null) {
+            watching.backwardStarted();
+        }
         try (GradMode off = GradMode.disabled()) {
             for (int e = pending.size() - 1; e >= 0; e--) {
                 Entry entry = pending.remove(e);
@@ -297,12 +350,51 @@ public final class Tape implements AutoCloseable {
                 } finally {
                     entry.close();
                 }
+                if (watching != null) {
+                    notifyDone(watching, entry, e, firstUse);
+                }
             }
             policy.endBackward();
+            if (watching != null) {
+                watching.backwardEnded();
+            }
         } finally {
             for (Entry entry : pending) {
                 entry.close();
             }
+        }
+    }
+
+    /** For each parameter array, the first entry (in forward order) that takes it. */
+    private static Map<NDArray, Integer> firstUses(List<Entry> pending) {
+        Map<NDArray, Integer> first = new IdentityHashMap<>();
+        for (int e = 0; e < pending.size(); e++) {
+            Entry entry = pending.get(e);
+            for (int i = entry.slots.length; i < entry.autograd.length; i++) {
+                if (entry.autograd[i] != null) {
+                    first.putIfAbsent(entry.autograd[i], e);
+                }
+            }
+        }
+        return first;
+    }
+
+    /** Tells the observer the parameters whose last contribution (backward order) was entry e. */
+    private static void notifyDone(BackwardObserver watching, Entry entry, int e, Map<NDArray, Integer> firstUse) {
+        List<NDArray> done = null;
+        for (int i = entry.slots.length; i < entry.autograd.length; i++) {
+            NDArray p = entry.autograd[i];
+            Integer first = p == null ? null : firstUse.get(p);
+            if (first != null && first == e) {
+                firstUse.remove(p);
+                if (done == null) {
+                    done = new ArrayList<>();
+                }
+                done.add(p);
+            }
+        }
+        if (done != null) {
+            watching.parametersDone(done);
         }
     }
 
@@ -393,6 +485,9 @@ public final class Tape implements AutoCloseable {
             } else if (entry.autograd[i] != null) {
                 // An input from ordinary ops continues autograd's backward; on a parameter (a
                 // leaf) this accumulates into its gradient, where DJL's optimizer reads it.
+                if (i < entry.slots.length && observer != null) {
+                    observer.gradientIntoAutograd();
+                }
                 Autograd.backward(entry.autograd[i], g, i < entry.slots.length);
             }
         }

@@ -64,6 +64,7 @@ public final class ActNNConfig {
     private final double errorBound;
     private final int autoInterval;
     private final boolean recompute;
+    private final boolean syncBatchNorm;
     private final List<LayerGroupRule> layerGroups;
 
     private ActNNConfig(Builder b) {
@@ -86,6 +87,7 @@ public final class ActNNConfig {
         errorBound = b.errorBound;
         autoInterval = b.autoInterval;
         recompute = b.recompute;
+        syncBatchNorm = b.syncBatchNorm;
         layerGroups = Collections.unmodifiableList(new ArrayList<>(b.layerGroups));
     }
 
@@ -135,7 +137,8 @@ public final class ActNNConfig {
      * actnn.groupSize} / {@code ACTNN_GROUP_SIZE}, {@code actnn.seed} / {@code ACTNN_SEED},
      * {@code actnn.backend} / {@code ACTNN_BACKEND}, {@code actnn.stochastic} / {@code
      * ACTNN_STOCHASTIC}, {@code actnn.errorBound} / {@code ACTNN_ERROR_BOUND}, {@code
-     * actnn.recompute} / {@code ACTNN_RECOMPUTE}.
+     * actnn.recompute} / {@code ACTNN_RECOMPUTE}, {@code actnn.syncBatchNorm} / {@code
+     * ACTNN_SYNC_BN}.
      *
      * @return the configuration
      * @throws IllegalArgumentException if a value is invalid; the message names the variable
@@ -162,6 +165,7 @@ public final class ActNNConfig {
         Setting.STOCHASTIC.apply(properties, environment, v -> b.optStochastic(parseBoolean(v)));
         Setting.ERROR_BOUND.apply(properties, environment, v -> b.optErrorBound(parseDouble(v)));
         Setting.RECOMPUTE.apply(properties, environment, v -> b.optRecompute(parseBoolean(v)));
+        Setting.SYNC_BN.apply(properties, environment, v -> b.optSyncBatchNorm(parseBoolean(v)));
         return b.build();
     }
 
@@ -174,7 +178,8 @@ public final class ActNNConfig {
         BACKEND("actnn.backend", "ACTNN_BACKEND"),
         STOCHASTIC("actnn.stochastic", "ACTNN_STOCHASTIC"),
         ERROR_BOUND("actnn.errorBound", "ACTNN_ERROR_BOUND"),
-        RECOMPUTE("actnn.recompute", "ACTNN_RECOMPUTE");
+        RECOMPUTE("actnn.recompute", "ACTNN_RECOMPUTE"),
+        SYNC_BN("actnn.syncBatchNorm", "ACTNN_SYNC_BN");
 
         private final String property;
         private final String variable;
@@ -456,6 +461,17 @@ public final class ActNNConfig {
     }
 
     /**
+     * Returns whether {@code QModule.convert(block, config)} turns batch normalisations into
+     * {@code QSyncBatchNorm}, whose batch statistics cover every split of a step in this process
+     * and every process of a data-parallel group.
+     *
+     * @return the sync-batch-norm flag
+     */
+    public boolean isSyncBatchNorm() {
+        return syncBatchNorm;
+    }
+
+    /**
      * Returns whether bits adapt per sample and per layer (L3-L5).
      *
      * @return whether the level is adaptive
@@ -524,6 +540,7 @@ public final class ActNNConfig {
                 + ", errorBound=" + errorBound
                 + ", autoInterval=" + autoInterval
                 + ", recompute=" + recompute
+                + (syncBatchNorm ? ", syncBatchNorm=true" : "")
                 + (layerGroups.isEmpty() ? "" : ", layerGroups=" + layerGroups)
                 + '}';
     }
@@ -578,6 +595,7 @@ public final class ActNNConfig {
         private double errorBound = 0.5;
         private int autoInterval = 100;
         private boolean recompute;
+        private boolean syncBatchNorm;
         private final List<LayerGroupRule> layerGroups = new ArrayList<>();
 
         Builder() {
@@ -604,13 +622,14 @@ public final class ActNNConfig {
             errorBound = c.errorBound;
             autoInterval = c.autoInterval;
             recompute = c.recompute;
+            syncBatchNorm = c.syncBatchNorm;
             layerGroups.addAll(c.layerGroups);
         }
 
         /**
          * Resets every level-controlled field to the level's preset. The seed, the backend choice,
-         * the error bound, the auto interval, recomputation and the layer groups are not
-         * level-controlled and stay as they are.
+         * the error bound, the auto interval, recomputation, synchronised batch norm and the layer
+         * groups are not level-controlled and stay as they are.
          *
          * @param level the level
          * @return this builder
@@ -883,6 +902,21 @@ public final class ActNNConfig {
          */
         public Builder optRecompute(boolean value) {
             recompute = value;
+            return this;
+        }
+
+        /**
+         * Sets whether conversion with this configuration ({@code QModule.convert(block,
+         * config)}) turns batch normalisations into {@code QSyncBatchNorm}: batch statistics over
+         * all splits of a step (devices of one process) and all processes of a data-parallel
+         * group, as ActNN converts PyTorch's {@code SyncBatchNorm}. Off by default. Not
+         * level-controlled.
+         *
+         * @param value the sync-batch-norm flag
+         * @return this builder
+         */
+        public Builder optSyncBatchNorm(boolean value) {
+            syncBatchNorm = value;
             return this;
         }
 

@@ -48,6 +48,18 @@ public final class ConversionRegistry {
     }
 
     /**
+     * Returns a new registry holding this one's entries, to change without touching this one.
+     *
+     * @return the copy
+     */
+    public ConversionRegistry copy() {
+        ConversionRegistry copy = new ConversionRegistry();
+        copy.byClass.putAll(byClass);
+        copy.byLambdaName.putAll(byLambdaName);
+        return copy;
+    }
+
+    /**
      * Registers the factory of a block class (and, unless they have their own, its subclasses).
      *
      * @param type the block class

@@ -22,6 +22,7 @@ public final class CompressionState {
     private final ActNNConfig config;
     private final BitPolicy policy;
     private long step;
+    private long replicaKey;
     private long[] pendingIndices;
     private volatile StepStatistics last;
 
@@ -56,7 +57,22 @@ public final class CompressionState {
 
     synchronized CompressionStep beginStep() {
         policy.beginStep(config, takeSampleIndices());
-        return new CompressionStep(config, policy, Keys.mix(config.getSeed(), step));
+        long key = Keys.mix(config.getSeed(), step);
+        return new CompressionStep(config, policy, replicaKey == 0 ? key : Keys.mix(key, replicaKey));
+    }
+
+    /**
+     * Gives this trainer's random streams (stochastic rounding, dropout masks) the rank of its
+     * process in a data-parallel group, so that replicas draw independent streams; rank 0 draws
+     * those of a single process.
+     *
+     * @param rank the process's rank
+     */
+    synchronized void setReplicaRank(int rank) {
+        if (rank < 0) {
+            throw new IllegalArgumentException("rank " + rank + " is invalid: ranks start at 0");
+        }
+        replicaKey = rank == 0 ? 0 : Keys.mix(0x5EED_D157L, rank);
     }
 
     /**
@@ -76,7 +92,28 @@ public final class CompressionState {
     }
 
     synchronized void endStep(Tape tape) {
-        last = new StepStatistics(step, tape.recordedOps(), tape.savedBytes(), tape.averageBits());
+        endStep(java.util.List.of(tape));
+    }
+
+    /** Ends a step recorded on several tapes (its splits): their counts add up. */
+    synchronized void endStep(java.util.List<Tape> tapes) {
+        long ops = 0;
+        long bytes = 0;
+        double elements = 0;
+        for (Tape t : tapes) {
+            ops += t.recordedOps();
+            long b = t.savedBytes();
+            bytes += b;
+            double bits = t.averageBits();
+            if (b > 0 && !Double.isNaN(bits) && bits > 0) {
+                elements += 8.0 * b / bits;
+            }
+        }
+        double average = elements > 0 ? 8.0 * bytes / elements : Double.NaN;
+        if (tapes.size() == 1) {
+            average = tapes.get(0).averageBits();
+        }
+        last = new StepStatistics(step, ops, bytes, average);
         step++;
     }
 

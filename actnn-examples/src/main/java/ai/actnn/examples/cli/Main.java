@@ -84,6 +84,8 @@ public final class Main implements Runnable {
         cl.addSubcommand("train", new TrainCommand(levelSetup));
         cl.addSubcommand("benchmark", new BenchmarkCommand(levelSetup));
         cl.addSubcommand("quantizer-bench", new QuantizerBenchCommand());
+        cl.addSubcommand("launch", new LaunchCommand());
+        cl.addSubcommand("allreduce-bench", new AllReduceBenchCommand());
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.setExecutionExceptionHandler(Main::handleExecutionException);
         return cl;

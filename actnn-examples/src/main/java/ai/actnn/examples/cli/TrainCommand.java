@@ -1,5 +1,8 @@
 package ai.actnn.examples.cli;
 
+import ai.actnn.ActNN;
+import ai.actnn.distributed.DistributedConfig;
+import ai.actnn.distributed.ProcessGroup;
 import ai.actnn.examples.data.MnistData;
 import ai.actnn.examples.engine.LevelSetup;
 import ai.actnn.examples.models.ModelCatalog;
@@ -19,6 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -26,7 +30,9 @@ import java.util.concurrent.Callable;
 /** {@code actnn train}: trains a model on MNIST at a level and reports test accuracy per epoch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         resourceBundle = "ai.actnn.examples.cli.TrainCommand",
-        description = "Train a model on real MNIST at a level; print test accuracy per epoch.")
+        description = {"Train a model on real MNIST at a level; print test accuracy per epoch.",
+            "Under 'actnn launch' (WORLD_SIZE > 1) each process trains on its share of every batch of --batch"
+                    + " samples; rank 0 prints the results and saves the checkpoints."})
 public final class TrainCommand implements Callable<Integer> {
 
     static final List<String> DATASETS = List.of("mnist");
@@ -59,6 +65,15 @@ public final class TrainCommand implements Callable<Integer> {
                     + " training set).")
     int maxStepsPerEpoch;
 
+    @Option(names = "--sync-bn", paramLabel = "",
+            description = "Batch norms compute their statistics over the whole batch of all processes"
+                    + " (QSyncBatchNorm).")
+    boolean syncBatchNorm;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Save the model's parameters there after each epoch (rank 0 only).")
+    Path checkpointDir;
+
     @Mixin DataOptions data;
 
     @Mixin SeedOption seed;
@@ -77,16 +92,59 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainingOptions options = validate();
-        MnistData mnist = data.load(options.seed());
+        if (syncBatchNorm) {
+            ActNN.setDefaultConfig(ActNN.getDefaultConfig().toBuilder().optSyncBatchNorm(true).build());
+        }
+        if (DistributedConfig.isRequested()) {
+            try (ProcessGroup group = ProcessGroup.fromEnvironment()) {
+                return train(options, loadInTurn(group, options), group);
+            }
+        }
+        return train(options, data.load(options.seed()), null);
+    }
+
+    /**
+     * Rank 0 loads MNIST first (it may fetch and unpack it into the shared cache), the others
+     * after it, so that no two processes write the cache at once.
+     */
+    private MnistData loadInTurn(ProcessGroup group, TrainingOptions options) {
+        if (options.batchSize() % group.worldSize() != 0) {
+            throw new IllegalArgumentException("--batch " + options.batchSize() + " is the batch of all "
+                    + group.worldSize() + " processes together and must be a multiple of it");
+        }
+        if (!group.isMain()) {
+            group.barrier();
+            return data.load(options.seed());
+        }
+        try {
+            return data.load(options.seed());
+        } finally {
+            group.barrier();
+        }
+    }
+
+    private int train(TrainingOptions options, MnistData mnist, ProcessGroup group) {
+        boolean main = group == null || group.isMain();
         PrintWriter out = spec.commandLine().getOut();
         JsonLineWriter jsonOut = new JsonLineWriter(out);
-        TrainingResult result = new TrainingRunner(levelSetup, new ConsoleProgress()).run(options, mnist,
-                epoch -> {
-                    if (json.enabled()) {
-                        jsonOut.write(epoch.toJson(options.model(), options.level()));
-                    }
-                });
-        if (!json.enabled()) {
+        TrainingRunner runner = new TrainingRunner(levelSetup,
+                main ? new ConsoleProgress() : new ConsoleProgress(System.err, false));
+        if (group != null) {
+            runner = runner.distributed(group);
+        }
+        if (checkpointDir != null) {
+            runner = runner.checkpoints(checkpointDir);
+        }
+        TrainingResult result = runner.run(options, mnist, epoch -> {
+            if (json.enabled() && main) {
+                jsonOut.write(epoch.toJson(options.model(), options.level()));
+            }
+        });
+        if (!json.enabled() && main) {
+            if (group != null) {
+                out.printf("%d processes, %d samples per step in all, %d per process%n", group.worldSize(),
+                        options.batchSize(), options.batchSize() / group.worldSize());
+            }
             out.print(table(result).render());
             out.flush();
         }

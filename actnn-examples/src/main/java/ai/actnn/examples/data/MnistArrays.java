@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Sampler;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -219,6 +220,32 @@ public final class MnistArrays {
                 .setData(data)
                 .optLabels(labelsArray(manager))
                 .setSampling(batchSize, shuffle, dropLast)
+                .build();
+    }
+
+    /**
+     * Creates a DJL dataset over these images drawn by a sampler of one's own (for instance one
+     * process's share of each global batch in data-parallel training).
+     *
+     * @param manager the owner of the tensors (close it to free them)
+     * @param exampleShape the shape of one example, of {@code rows * cols} elements
+     * @param sampler which samples each batch takes
+     * @return the dataset
+     * @throws IllegalArgumentException if the example shape does not have {@code rows * cols}
+     *     elements
+     */
+    public ArrayDataset toDataset(NDManager manager, Shape exampleShape, Sampler sampler) {
+        if (exampleShape.size() != (long) rows * cols) {
+            throw new IllegalArgumentException("cannot feed " + rows + "x" + cols + " images as examples of shape "
+                    + exampleShape + ": " + exampleShape.size() + " elements instead of " + rows * cols);
+        }
+        NDArray images = imagesArray(manager);
+        Shape target = new Shape(count()).addAll(exampleShape);
+        NDArray data = images.getShape().equals(target) ? images : images.reshape(target);
+        return new ArrayDataset.Builder()
+                .setData(data)
+                .optLabels(labelsArray(manager))
+                .setSampling(sampler)
                 .build();
     }
 }

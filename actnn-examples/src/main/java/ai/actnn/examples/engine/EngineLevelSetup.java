@@ -38,7 +38,8 @@ public final class EngineLevelSetup implements LevelSetup {
             return plain.newTrainer(level, block, model, config);
         }
         ActNNConfig levelConfig = ActNN.getDefaultConfig().toBuilder().optLevel(level).build();
-        model.setBlock(QModule.convert(block));
+        // The configuration decides whether batch norms become QSyncBatchNorm (--sync-bn).
+        model.setBlock(QModule.convert(block, levelConfig));
         return ActNN.newTrainer(model, config, levelConfig);
     }
 

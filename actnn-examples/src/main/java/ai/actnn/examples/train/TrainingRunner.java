@@ -1,13 +1,18 @@
 package ai.actnn.examples.train;
 
+import ai.actnn.distributed.DistributedSampler;
+import ai.actnn.distributed.DistributedTraining;
+import ai.actnn.distributed.ProcessGroup;
 import ai.actnn.examples.data.MnistArrays;
 import ai.actnn.examples.data.MnistData;
 import ai.actnn.examples.engine.LevelSetup;
 import ai.actnn.examples.models.ModelCatalog;
 import ai.actnn.examples.models.ModelSpec;
 import ai.actnn.memory.ProcessMemory;
+import ai.actnn.training.ActNNTrainer;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.Trainer;
@@ -17,6 +22,7 @@ import ai.djl.translate.TranslateException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * ModelSpec} says how it takes an image: image models as {@code (1, 28, 28)}, the transformer as a
  * sequence of 28 rows of 28 pixels {@code (28, 28)}; the images are reshaped accordingly, and the
  * loop is the same for every model.
+ *
+ * <p>In data-parallel training ({@link #distributed}) every process runs this loop on its share
+ * of each global batch of {@code batchSize} samples ({@link DistributedSampler}); the trainer is
+ * one replica of the group's job; the epoch's loss and accuracy are summed over the processes;
+ * every process evaluates the whole test set with the same parameters.
  */
 public final class TrainingRunner {
 
@@ -46,6 +57,8 @@ public final class TrainingRunner {
 
     private final LevelSetup levelSetup;
     private final ConsoleProgress progress;
+    private final ProcessGroup group;
+    private final Path checkpointDir;
 
     /**
      * Creates a runner.
@@ -54,8 +67,35 @@ public final class TrainingRunner {
      * @param progress the progress bar to draw
      */
     public TrainingRunner(LevelSetup levelSetup, ConsoleProgress progress) {
+        this(levelSetup, progress, null, null);
+    }
+
+    private TrainingRunner(LevelSetup levelSetup, ConsoleProgress progress, ProcessGroup group, Path checkpointDir) {
         this.levelSetup = Objects.requireNonNull(levelSetup, "levelSetup");
         this.progress = Objects.requireNonNull(progress, "progress");
+        this.group = group;
+        this.checkpointDir = checkpointDir;
+    }
+
+    /**
+     * Returns a runner that trains as one process of a data-parallel job.
+     *
+     * @param processes the job's processes
+     * @return the runner
+     */
+    public TrainingRunner distributed(ProcessGroup processes) {
+        return new TrainingRunner(levelSetup, progress, Objects.requireNonNull(processes, "processes"), checkpointDir);
+    }
+
+    /**
+     * Returns a runner that saves the model's parameters after each epoch (on rank 0 only in
+     * data-parallel training).
+     *
+     * @param dir the directory
+     * @return the runner
+     */
+    public TrainingRunner checkpoints(Path dir) {
+        return new TrainingRunner(levelSetup, progress, group, dir);
     }
 
     /**
@@ -79,7 +119,18 @@ public final class TrainingRunner {
                         options.level(), spec.build(), model, TrainingConfigs.adam(options.learningRate()));
                 NDManager dataManager = trainer.getManager().newSubManager()) {
             trainer.initialize(spec.inputShapes(options.batchSize()));
-            ArrayDataset trainSet = train.toDataset(dataManager, exampleShape, options.batchSize(), true, true);
+            ArrayDataset trainSet;
+            if (group == null) {
+                trainSet = train.toDataset(dataManager, exampleShape, options.batchSize(), true, true);
+            } else {
+                if (!(trainer instanceof ActNNTrainer)) {
+                    throw new IllegalArgumentException("distributed training runs at an ActNN level (L0..L5 or auto),"
+                            + " not " + options.level());
+                }
+                DistributedTraining.attach((ActNNTrainer) trainer, group);
+                trainSet = train.toDataset(dataManager, exampleShape, new DistributedSampler(options.batchSize(), true,
+                        options.seed(), group.rank(), group.worldSize()));
+            }
             ArrayDataset testSet = data.test().toDataset(dataManager, exampleShape, EVAL_BATCH, false, false);
             long steps = trainSet.size() / options.batchSize();
             if (options.maxStepsPerEpoch() > 0) {
@@ -94,6 +145,11 @@ public final class TrainingRunner {
                 epochs.add(result);
                 logger.debug("epoch {}: {}", epoch, result);
                 onEpoch.accept(result);
+                if (checkpointDir != null && (group == null || group.isMain())) {
+                    model.setProperty("Epoch", Integer.toString(epoch));
+                    model.save(checkpointDir, model.getName());
+                    logger.info("saved {} after epoch {} in {}", model.getName(), epoch, checkpointDir);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -150,6 +206,17 @@ public final class TrainingRunner {
             }
         }
         progress.end();
+        if (group != null) {
+            // the epoch's figures over the whole job, not this process's share
+            try (NDManager m = NDManager.newBaseManager();
+                    NDArray sums = m.create(new double[] {lossSum, correct, seen})) {
+                group.allReduceSum(sums);
+                double[] total = sums.toDoubleArray();
+                lossSum = total[0] / group.worldSize();
+                correct = Math.round(total[1]);
+                seen = Math.round(total[2]);
+            }
+        }
         double medianNanos = Medians.of(timed);
         if (timed.isEmpty()) {
             medianNanos = (double) totalNanos / Math.max(1, step);
