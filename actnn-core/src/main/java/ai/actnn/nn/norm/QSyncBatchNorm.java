@@ -28,6 +28,7 @@ public final class QSyncBatchNorm extends QLayer {
     private final int axis;
     private final float epsilon;
     private final float momentum;
+    private final ActivationSite fewValuesSite;
 
     /**
      * Wraps a batch normalisation; the Q-layer shares its parameters and running statistics.
@@ -49,7 +50,8 @@ public final class QSyncBatchNorm extends QLayer {
         }
         this.epsilon = BlockIntrospection.read(bn, BatchNorm.class, "epsilon", Float.class);
         this.momentum = BlockIntrospection.read(bn, BatchNorm.class, "momentum", Float.class);
-        this.site = new ActivationSite("QSyncBatchNorm", ActivationSite.Kind.BATCH_NORM, 1);
+        this.site = ActivationSite.batchNorm("QSyncBatchNorm", 1, false);
+        this.fewValuesSite = ActivationSite.batchNorm("QSyncBatchNorm(few values per channel)", 1, false, 1);
     }
 
     @Override
@@ -60,7 +62,7 @@ public final class QSyncBatchNorm extends QLayer {
         if (collective.parties() == 1) {
             // The whole batch is here: exactly QBatchNorm (native kernels, chunked backward).
             return tape.apply(
-                    new BatchNormFunction(site, axis, epsilon, momentum, 0,
+                    new BatchNormFunction(site, fewValuesSite, axis, epsilon, momentum, 0,
                             ps.getValue(param("runningMean"), device, true),
                             ps.getValue(param("runningVar"), device, true)),
                     inputs,
