@@ -20,6 +20,9 @@ run maxbatch-resnet18 benchmark --model resnet18 --image-size 32 --batch 32,64,1
 run maxbatch-resnet50 benchmark --model resnet50 --image-size 32 --batch 8,16 --levels plain,L0,L3 --find-max-batch --memory-budget 1GiB --iterations 1 --warmup 1 --json --chart docs/images/resnet50-max-batch.png
 run maxbatch-transformer benchmark --model transformer --seq-len 128 --width 128 --batch 8,16,32 --levels plain,L0,L3 --find-max-batch --memory-budget 512MiB --iterations 1 --warmup 1 --json --chart docs/images/transformer-max-batch.png
 bash docs/bench/run-speed.sh
+MODEL_ARGS="--model resnet50 --image-size 32 --batch 16" OUT=docs/bench/results/speed-resnet50-32.jsonl bash docs/bench/run-speed.sh
+MODEL_ARGS="--model transformer --seq-len 128 --width 128 --batch 16" OUT=docs/bench/results/speed-transformer.jsonl bash docs/bench/run-speed.sh
+MODEL_ARGS="--model bert-tiny --seq-len 128 --width 128 --batch 16" OUT=docs/bench/results/speed-bert-tiny.jsonl bash docs/bench/run-speed.sh
 run mnist-lenet-L0   train --dataset mnist --model lenet --level L0 --epochs 3 --json
 run mnist-lenet-L3   train --dataset mnist --model lenet --level L3 --epochs 3 --json
 run mnist-lenet-auto train --dataset mnist --model lenet --level auto --epochs 3 --json

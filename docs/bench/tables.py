@@ -115,22 +115,30 @@ def accuracy_table():
 
 
 def speed_table(name="speed-resnet18-32", title=None):
+    """One row per round of plain, L0 and L3 run back to back in fresh JVMs; ratios to plain DJL."""
+    import statistics
     rs = rows(name)
     if not rs:
         return
-    if title:
-        print(f"**{title}**\n")
-    ips = {lv: [r["ips"] for r in rs if r["level"] == lv] for lv in ("L0", "L3")}
-    if not ips["L0"] or not ips["L3"]:
+    levels = [lv for lv in ("plain", "L0", "L3") if any(r["level"] == lv for r in rs)]
+    ips = {lv: [r["ips"] for r in rs if r["level"] == lv] for lv in levels}
+    if "plain" not in ips or len(levels) < 2:
         return
-    import statistics
-    print("| round | L0 samples/s | L3 samples/s | L3 / L0 |")
-    print("|---|---|---|---|")
-    for i, (a, b) in enumerate(zip(ips["L0"], ips["L3"]), 1):
-        print(f"| {i} | {a:.1f} | {b:.1f} | {b / a:.2f} |")
-    m0, m3 = statistics.median(ips["L0"]), statistics.median(ips["L3"])
-    pairs = [b / a for a, b in zip(ips["L0"], ips["L3"])]
-    print(f"| median | {m0:.1f} | {m3:.1f} | {statistics.median(pairs):.2f} (ratio of medians {m3 / m0:.2f}) |")
+    rounds = min(len(v) for v in ips.values())
+    if title:
+        print(f"**{title} ({rounds} rounds)**\n")
+    others = [lv for lv in levels if lv != "plain"]
+    print("| round | " + " | ".join(f"{lv} samples/s" for lv in levels) + " | "
+          + " | ".join(f"{lv} / plain" for lv in others) + " |")
+    print("|---" * (1 + len(levels) + len(others)) + "|")
+    ratios = {lv: [] for lv in others}
+    for i in range(rounds):
+        for lv in others:
+            ratios[lv].append(ips[lv][i] / ips["plain"][i])
+        print(f"| {i + 1} | " + " | ".join(f"{ips[lv][i]:.1f}" for lv in levels) + " | "
+              + " | ".join(f"{ratios[lv][i]:.2f}" for lv in others) + " |")
+    print("| median | " + " | ".join(f"{statistics.median(ips[lv][:rounds]):.1f}" for lv in levels) + " | "
+          + " | ".join(f"**{statistics.median(ratios[lv]):.2f}**" for lv in others) + " |")
     print()
 
 
@@ -162,8 +170,10 @@ SECTIONS = {
         ("maxbatch-resnet50", "ResNet-50, 32x32"),
         ("maxbatch-transformer", "Transformer encoder, sequence 128, width 128")]],
     "speed": lambda: [speed_table(n, t) for n, t in [
-        ("speed-resnet18-32", "ResNet-18, 32x32, batch 32 (5 rounds)"),
-        ("speed-transformer", "Transformer encoder, sequence 128, width 128, batch 16 (3 rounds)")]],
+        ("speed-resnet18-32", "ResNet-18, 32x32, batch 32"),
+        ("speed-resnet50-32", "ResNet-50, 32x32, batch 16"),
+        ("speed-transformer", "Transformer encoder, sequence 128, width 128, batch 16"),
+        ("speed-bert-tiny", "BERT-tiny, sequence 128, width 128, batch 16")]],
     "accuracy": accuracy_table,
     "quantizer": lambda: [quantizer_table(n, t) for n, t in [
         ("quantizer", "With `MALLOC_MMAP_THRESHOLD_=65536` (as for the memory figures)"),
