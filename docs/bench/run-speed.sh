@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
-# L3's throughput relative to L0 on ResNet-18 (32x32, batch 32; or MODEL_ARGS, e.g.
-# MODEL_ARGS="--model transformer --seq-len 128 --width 128 --batch 16"), alternating the two levels in fresh
-# JVMs (ROUNDS times, default 5) so that a shared machine's load affects both alike; prints each
-# round's ratio (L0 and L3 ran back to back), their median, and the ratio of the medians.
-# ACTNN_MALLOC_TUNING=0 runs with glibc's default allocator settings (what a user's training gets)
-# instead of the small mmap threshold that memory figures need (see docs/benchmarks.md).
+# Training speed of ActNN's levels against plain DJL on ResNet-18 (32x32, batch 32; or MODEL_ARGS,
+# e.g. MODEL_ARGS="--model transformer --seq-len 128 --width 128 --batch 16"), the levels (LEVELS,
+# default "plain L0 L3"; the first is the reference) alternating in fresh JVMs ROUNDS times (default
+# 5), so that a shared machine's load affects all alike. Prints each round's ratios (the levels ran
+# back to back), their median, and the ratio of the medians, then one JSON line per level.
+# Speed is measured with glibc's default allocator settings, which is what a user's training gets;
+# ACTNN_MALLOC_TUNING=1 selects the small mmap threshold that memory figures need instead (it makes
+# every large allocation fault its pages in again and slows plain DJL as much as ActNN).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+export ACTNN_MALLOC_TUNING=${ACTNN_MALLOC_TUNING:-0}
 out=${OUT:-docs/bench/results/speed-resnet18-32.jsonl}
+read -r -a levels <<< "${LEVELS:-plain L0 L3}"
 : > "$out"
 for round in $(seq "${ROUNDS:-5}"); do
-  for level in L0 L3; do
+  for level in "${levels[@]}"; do
     # shellcheck disable=SC2086 # MODEL_ARGS is a list of options
-    bin/actnn benchmark ${MODEL_ARGS:---model resnet18 --image-size 32 --batch 32} --levels $level --iterations 5 --warmup 2 --json | grep '^{' >> "$out"
+    bin/actnn benchmark ${MODEL_ARGS:---model resnet18 --image-size 32 --batch 32} --levels "$level" \
+        --iterations "${ITERATIONS:-5}" --warmup 2 --json | grep '^{' | sed "s/^{/{\"round\":$round,/" >> "$out"
   done
 done
-python3 - "$out" <<'PY'
+python3 - "$out" "${levels[@]}" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-ips = {lv: [r["ips"] for r in rows if r["level"] == lv] for lv in ("L0", "L3")}
-pairs = [b / a for a, b in zip(ips["L0"], ips["L3"])]
-print("L0 images/s", ips["L0"], "L3 images/s", ips["L3"])
-print("L3/L0 per round", ["%.2f" % p for p in pairs])
-print("L3/L0 throughput, median of the rounds' ratios: %.2f" % statistics.median(pairs))
-print("L3/L0 throughput, ratio of medians: %.2f" % (statistics.median(ips["L3"]) / statistics.median(ips["L0"])))
+levels = sys.argv[2:]
+ref = levels[0]
+ips = {lv: [r["ips"] for r in rows if r["level"].lower() == lv.lower()] for lv in levels}
+for lv in levels:
+    print(lv, "samples/s per round", ips[lv])
+for lv in levels[1:]:
+    pairs = [b / a for a, b in zip(ips[ref], ips[lv])]
+    print(f"{lv}/{ref} per round", ["%.2f" % p for p in pairs])
+    print(json.dumps({"level": lv, "reference": ref, "rounds": len(pairs),
+                      "speed_median_of_ratios": round(statistics.median(pairs), 3),
+                      "speed_ratio_of_medians": round(statistics.median(ips[lv]) / statistics.median(ips[ref]), 3),
+                      "ips_median": statistics.median(ips[lv]), "reference_ips_median": statistics.median(ips[ref])}))
 PY

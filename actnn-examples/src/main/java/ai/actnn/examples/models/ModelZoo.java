@@ -25,9 +25,9 @@ import java.util.Locale;
  *   <tr><td>lenet</td><td>two blocks of Conv2d 5x5 (6 and 16 filters), BatchNorm, ReLU, 2x2 max
  *       pooling; then Linear 120, ReLU, Linear 84, ReLU, Linear classes</td></tr>
  *   <tr><td>convnet</td><td>the demo's MNIST model, whose activations dominate a training step's
- *       memory: Conv2d 3x3 (padding 1), BatchNorm, ReLU at full resolution with 16 filters
- *       ({@value #CONVNET_FULL_RES_LAYERS} times), 2x2 max pooling, the same with 32 filters
- *       ({@value #CONVNET_HALF_RES_LAYERS} times), global average pooling, Linear classes</td></tr>
+ *       memory: Conv2d 3x3 (padding 1), BatchNorm, ReLU at full resolution with 8 filters
+ *       ({@value #CONVNET_FULL_RES_LAYERS} times), 2x2 max pooling, the same with 16 filters
+ *       ({@value #CONVNET_HALF_RES_LAYERS} times), 2x2 max pooling, Linear classes</td></tr>
  *   <tr><td>resnet18/34/50</td><td>DJL's {@link ResNetV1} with 4 stages: images up to 32 pixels
  *       high get a 3x3 stem without pooling, larger ones the ImageNet stem (7x7 convolution and
  *       max pooling)</td></tr>
@@ -47,16 +47,16 @@ public final class ModelZoo {
 
     /**
      * Layers of the convnet at full resolution: in plain DJL each keeps three full-resolution
-     * tensors (convolution, batch norm and ReLU outputs: 16 x 28 x 28 floats, 49 KiB each per
-     * MNIST image) until the batch ends, so together about 0.6 MiB per image, against about 40 KB
-     * of weights: activations are what a step's memory is made of.
+     * tensors (convolution, batch norm and ReLU outputs: 8 x 28 x 28 floats, 25 KiB each per
+     * MNIST image) until the batch ends, so together about 0.2 MiB per image with the half-resolution
+     * layers, against about 40 KB of weights: activations are what a step's memory is made of.
      */
-    static final int CONVNET_FULL_RES_LAYERS = 4;
+    static final int CONVNET_FULL_RES_LAYERS = 2;
 
-    /** Layers of the convnet after pooling (32 filters at half resolution). */
+    /** Layers of the convnet after pooling (16 filters at half resolution). */
     static final int CONVNET_HALF_RES_LAYERS = 2;
 
-    private static final int CONVNET_FILTERS = 16;
+    private static final int CONVNET_FILTERS = 8;
     private static final long SMALL_RESNET_HEIGHT = 28;
 
     private ModelZoo() {}
@@ -152,8 +152,8 @@ public final class ModelZoo {
     }
 
     private static Block convnet(Shape imageShape, int classes) {
-        if (imageShape.get(1) < 2 || imageShape.get(2) < 2) {
-            throw new IllegalArgumentException("convnet needs images of at least 2x2, not " + imageShape);
+        if (imageShape.get(1) < 4 || imageShape.get(2) < 4) {
+            throw new IllegalArgumentException("convnet needs images of at least 4x4, not " + imageShape);
         }
         SequentialBlock net = new SequentialBlock();
         for (int i = 0; i < CONVNET_FULL_RES_LAYERS; i++) {
@@ -163,8 +163,10 @@ public final class ModelZoo {
         for (int i = 0; i < CONVNET_HALF_RES_LAYERS; i++) {
             net.add(conv3x3(2 * CONVNET_FILTERS));
         }
-        // global pooling keeps the head tiny whatever the image size: the weights stay negligible
-        return net.add(Pool.globalAvgPool2dBlock())
+        // a second pooling keeps the head small (16 x 7 x 7 features for MNIST): the weights stay
+        // negligible next to the activations, and the classifier still sees where strokes are
+        return net.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(classes).build());
     }
 
