@@ -30,7 +30,17 @@ public final class ChildJvm {
 
     private static final String QUIET_LOGGER = "ai.actnn.examples.cli.BenchmarkCommand";
 
+    /**
+     * {@code bin/actnn}'s switch: {@code 0} runs with glibc's default allocator settings, which is
+     * what a user's training gets and what speed figures need; anything else (the default) with
+     * the small mmap threshold that exact memory figures need. Children follow it, so that
+     * {@code ACTNN_MALLOC_TUNING=0 bin/actnn benchmark} times every configuration as users run it.
+     */
+    public static final String MALLOC_TUNING_SWITCH = "ACTNN_MALLOC_TUNING";
+
     private final String mainClass;
+
+    private final boolean mallocTuning;
 
     /**
      * Creates a launcher.
@@ -38,7 +48,18 @@ public final class ChildJvm {
      * @param mainClass the CLI's main class, whose {@code benchmark} subcommand runs the config
      */
     public ChildJvm(String mainClass) {
+        this(mainClass, mallocTuning());
+    }
+
+    /**
+     * Creates a launcher whose children run with or without the small mmap threshold.
+     *
+     * @param mainClass the CLI's main class, whose {@code benchmark} subcommand runs the config
+     * @param mallocTuning true for exact memory figures, false for speed as users get it
+     */
+    public ChildJvm(String mainClass, boolean mallocTuning) {
         this.mainClass = mainClass;
+        this.mallocTuning = mallocTuning;
     }
 
     /**
@@ -51,7 +72,11 @@ public final class ChildJvm {
         List<String> command = command(config);
         logger.debug("child JVM: {}", command);
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put(ProcessMemory.MALLOC_ENV, Long.toString(ProcessMemory.RECOMMENDED_MMAP_THRESHOLD));
+        if (mallocTuning) {
+            pb.environment().put(ProcessMemory.MALLOC_ENV, Long.toString(ProcessMemory.RECOMMENDED_MMAP_THRESHOLD));
+        } else {
+            pb.environment().remove(ProcessMemory.MALLOC_ENV);
+        }
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         String json = null;
@@ -80,6 +105,16 @@ public final class ChildJvm {
         } catch (IllegalArgumentException e) {
             return BenchmarkResult.failed(config, "unreadable child result: " + e.getMessage(), true);
         }
+    }
+
+    /**
+     * Returns whether children run with the small mmap threshold by default
+     * ({@link #MALLOC_TUNING_SWITCH}).
+     *
+     * @return false only when the switch is {@code 0}
+     */
+    public static boolean mallocTuning() {
+        return !"0".equals(System.getenv(MALLOC_TUNING_SWITCH));
     }
 
     /**

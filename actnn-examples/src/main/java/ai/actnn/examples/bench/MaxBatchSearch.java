@@ -65,7 +65,29 @@ public final class MaxBatchSearch {
      * @throws IllegalArgumentException for a non-positive start, budget or limit
      */
     public static Result search(int start, long budgetBytes, int limit, Probe probe) {
+        return search(start, budgetBytes, limit, 0, probe);
+    }
+
+    /**
+     * Searches to a relative precision: stops when the largest fitting batch is known within
+     * {@code precision} of itself (0 searches to the exact batch), which saves the last probes of
+     * a bisection when a figure to a few percent is all that is wanted.
+     *
+     * @param start the first batch size to probe
+     * @param budgetBytes the budget
+     * @param limit the largest batch size to probe
+     * @param precision the relative gap between the largest fitting and the smallest failing batch
+     *     at which to stop, in [0, 1)
+     * @param probe measures a batch size
+     * @return the largest batch that fitted and the probes
+     * @throws IllegalArgumentException for a non-positive start, budget or limit, or a precision
+     *     outside [0, 1)
+     */
+    public static Result search(int start, long budgetBytes, int limit, double precision, Probe probe) {
         Objects.requireNonNull(probe, "probe");
+        if (!(precision >= 0 && precision < 1)) {
+            throw new IllegalArgumentException("precision must be in [0, 1), not " + precision);
+        }
         if (start < 1 || budgetBytes < 1 || limit < 1) {
             throw new IllegalArgumentException("start, budget and limit must be positive");
         }
@@ -87,7 +109,7 @@ public final class MaxBatchSearch {
                 fails = next;
             }
             if (fails != Integer.MAX_VALUE) {
-                if (fails - fits <= 1) {
+                if (fails - fits <= Math.max(1, (long) Math.floor(precision * fits))) {
                     return new Result(fits, probes, false);
                 }
                 next = fits + (fails - fits) / 2;

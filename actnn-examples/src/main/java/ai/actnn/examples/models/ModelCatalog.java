@@ -14,7 +14,7 @@ import java.util.Set;
  * <table>
  *   <caption>Models and their options (defaults)</caption>
  *   <tr><th>name</th><th>options</th><th>input</th></tr>
- *   <tr><td>mlp, lenet</td><td>--image-size (28), --channels (1), --classes (10)</td>
+ *   <tr><td>mlp, lenet, convnet</td><td>--image-size (28), --channels (1), --classes (10)</td>
  *       <td>random images in [0, 1]</td></tr>
  *   <tr><td>resnet18, resnet34, resnet50</td><td>--image-size (32), --channels (3), --classes (10)</td>
  *       <td>random images in [0, 1]</td></tr>
@@ -51,7 +51,7 @@ public final class ModelCatalog {
     public static final List<String> NAMES = names();
 
     /** The models that train on MNIST ({@link #mnist}). */
-    public static final List<String> MNIST_NAMES = List.of("mlp", "lenet", "resnet18", TransformerSpec.NAME);
+    public static final List<String> MNIST_NAMES = List.of("mlp", "lenet", "convnet", "resnet18", TransformerSpec.NAME);
 
     private ModelCatalog() {}
 

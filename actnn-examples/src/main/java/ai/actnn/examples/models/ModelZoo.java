@@ -24,6 +24,10 @@ import java.util.Locale;
  *   <tr><td>mlp</td><td>flatten, Linear 256, ReLU, Linear 256, ReLU, Linear classes</td></tr>
  *   <tr><td>lenet</td><td>two blocks of Conv2d 5x5 (6 and 16 filters), BatchNorm, ReLU, 2x2 max
  *       pooling; then Linear 120, ReLU, Linear 84, ReLU, Linear classes</td></tr>
+ *   <tr><td>convnet</td><td>the demo's MNIST model, whose activations dominate a training step's
+ *       memory: Conv2d 3x3 (padding 1), BatchNorm, ReLU at full resolution with 8 filters
+ *       ({@value #CONVNET_FULL_RES_LAYERS} times), 2x2 max pooling, the same with 16 filters
+ *       ({@value #CONVNET_HALF_RES_LAYERS} times), 2x2 max pooling, Linear classes</td></tr>
  *   <tr><td>resnet18/34/50</td><td>DJL's {@link ResNetV1} with 4 stages: images up to 32 pixels
  *       high get a 3x3 stem without pooling, larger ones the ImageNet stem (7x7 convolution and
  *       max pooling)</td></tr>
@@ -37,9 +41,22 @@ import java.util.Locale;
 public final class ModelZoo {
 
     /** The model names that {@link #build} accepts. */
-    public static final List<String> NAMES = List.of("mlp", "lenet", "resnet18", "resnet34", "resnet50");
+    public static final List<String> NAMES = List.of("mlp", "lenet", "convnet", "resnet18", "resnet34", "resnet50");
 
     private static final int MLP_HIDDEN = 256;
+
+    /**
+     * Layers of the convnet at full resolution: in plain DJL each keeps three full-resolution
+     * tensors (convolution, batch norm and ReLU outputs: 8 x 28 x 28 floats, 25 KiB each per
+     * MNIST image) until the batch ends, so together about 0.2 MiB per image with the half-resolution
+     * layers, against about 40 KB of weights: activations are what a step's memory is made of.
+     */
+    static final int CONVNET_FULL_RES_LAYERS = 2;
+
+    /** Layers of the convnet after pooling (16 filters at half resolution). */
+    static final int CONVNET_HALF_RES_LAYERS = 2;
+
+    private static final int CONVNET_FILTERS = 8;
     private static final long SMALL_RESNET_HEIGHT = 28;
 
     private ModelZoo() {}
@@ -65,6 +82,7 @@ public final class ModelZoo {
         return switch (key) {
             case "mlp" -> mlp(classes);
             case "lenet" -> lenet(imageShape, classes);
+            case "convnet" -> convnet(imageShape, classes);
             case "resnet18" -> resnet(18, imageShape, classes);
             case "resnet34" -> resnet(34, imageShape, classes);
             case "resnet50" -> resnet(50, imageShape, classes);
@@ -75,7 +93,7 @@ public final class ModelZoo {
 
     /**
      * Returns the number of input channels a model is meant for in the examples: 1 for the MNIST
-     * models (mlp, lenet), 3 for the ResNets.
+     * models (mlp, lenet, convnet), 3 for the ResNets.
      *
      * @param name a model name
      * @return the channel count
@@ -87,7 +105,7 @@ public final class ModelZoo {
     }
 
     /**
-     * Returns the image side a model is meant for in the examples: 28 for mlp and lenet (MNIST), 32
+     * Returns the image side a model is meant for in the examples: 28 for mlp, lenet and convnet (MNIST), 32
      * for the ResNets (CIFAR size; ImageNet's 224 also works, slowly on a CPU).
      *
      * @param name a model name
@@ -133,16 +151,44 @@ public final class ModelZoo {
                 .add(Linear.builder().setUnits(classes).build());
     }
 
+    private static Block convnet(Shape imageShape, int classes) {
+        if (imageShape.get(1) < 4 || imageShape.get(2) < 4) {
+            throw new IllegalArgumentException("convnet needs images of at least 4x4, not " + imageShape);
+        }
+        SequentialBlock net = new SequentialBlock();
+        for (int i = 0; i < CONVNET_FULL_RES_LAYERS; i++) {
+            net.add(conv3x3(CONVNET_FILTERS));
+        }
+        net.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+        for (int i = 0; i < CONVNET_HALF_RES_LAYERS; i++) {
+            net.add(conv3x3(2 * CONVNET_FILTERS));
+        }
+        // a second pooling keeps the head small (16 x 7 x 7 features for MNIST): the weights stay
+        // negligible next to the activations, and the classifier still sees where strokes are
+        return net.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(classes).build());
+    }
+
+    /** Conv2d 3x3 keeping the resolution, BatchNorm, ReLU. */
+    private static Block conv3x3(int filters) {
+        return convBatchNormRelu(3, 1, filters);
+    }
+
+    /** LeNet's block: Conv2d 5x5, BatchNorm, ReLU, 2x2 max pooling. */
     private static Block convBlock(int filters, int padding) {
+        return convBatchNormRelu(5, padding, filters).add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+    }
+
+    private static SequentialBlock convBatchNormRelu(int kernel, int padding, int filters) {
         return new SequentialBlock()
                 .add(Conv2d.builder()
-                        .setKernelShape(new Shape(5, 5))
+                        .setKernelShape(new Shape(kernel, kernel))
                         .optPadding(new Shape(padding, padding))
                         .setFilters(filters)
                         .build())
                 .add(BatchNorm.builder().build())
-                .add(Activation.reluBlock())
-                .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+                .add(Activation.reluBlock());
     }
 
     private static Block resnet(int layers, Shape imageShape, int classes) {

@@ -57,4 +57,22 @@ class MaxBatchSearchTest {
         assertEquals(100, r.maxBatch());
         assertTrue(r.hitLimit());
     }
+
+    @Test
+    void aRelativePrecisionStopsEarlierWithinItsGapBelowTheExactBatch() {
+        long budget = 1_000_000_000L; // exact: 300
+        MaxBatchSearch.Result exact = MaxBatchSearch.search(16, budget, 100_000, MaxBatchSearchTest::linear);
+        MaxBatchSearch.Result coarse = MaxBatchSearch.search(16, budget, 100_000, 0.05, MaxBatchSearchTest::linear);
+        assertTrue(coarse.maxBatch() <= 300 && coarse.maxBatch() >= 300 / 1.05, "found " + coarse.maxBatch());
+        assertTrue(linear(coarse.maxBatch()) <= budget);
+        assertTrue(coarse.probes().size() < exact.probes().size(),
+                coarse.probes().size() + " probes against " + exact.probes().size());
+    }
+
+    @Test
+    void rejectsAPrecisionOutsideTheUnitInterval() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> MaxBatchSearch.search(16, 1000, 100, 1.0, b -> 1));
+        assertTrue(e.getMessage().contains("precision must be in [0, 1), not 1.0"), e.getMessage());
+    }
 }

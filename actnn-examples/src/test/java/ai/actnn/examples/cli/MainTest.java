@@ -45,7 +45,7 @@ class MainTest {
     @Test
     void badValuesAreUsageErrorsWithTheAllowedValues() {
         assertEquals(2, cli.run("train", "--model", "vgg", "--level", "L3", "--epochs", "1"));
-        assertTrue(cli.err().contains("allowed: mlp, lenet, resnet18, transformer"), cli.err());
+        assertTrue(cli.err().contains("allowed: mlp, lenet, convnet, resnet18, transformer"), cli.err());
         assertEquals(2, cli.run("train", "--model", "bert-tiny", "--level", "L3", "--epochs", "1"));
         assertEquals(2, cli.run("train", "--model", "transformer", "--level", "L3", "--epochs", "1",
                 "--max-steps-per-epoch", "-1"));

@@ -41,7 +41,7 @@ class SharedOptionsTest {
 
     @Test
     void levelsDefaultPerCommand() {
-        assertEquals(List.of("L0", "L3"), demo().levels.canonical());
+        assertEquals(List.of("plain", "L0", "L3"), demo().levels.canonical());
         assertEquals(List.of("plain", "L0", "L3"), benchmark("--model", "mlp", "--batch", "8").levels.canonical());
     }
 
@@ -112,7 +112,7 @@ class SharedOptionsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "demo            | Seed (default: 42).",
-        "demo            | Levels to compare; the first is the reference of the ratios (default: L0,L3).",
+        "demo            | Levels to compare; the first is the reference of the ratios (default: plain,L0,L3).",
         "train           | Seed of initialization, shuffling and the data split (default: 42).",
         "train           | Print one JSON object per epoch instead of a table.",
         "data            | Seed of the npm train/test split (default: 42).",
