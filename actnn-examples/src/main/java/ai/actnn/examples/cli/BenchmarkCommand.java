@@ -134,7 +134,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         int iterations = timing.iterations();
         int warmup = timing.warmup();
         validate();
-        if (ProcessMemory.isSupported() && !freshJvm && !ProcessMemory.mallocTuned()) {
+        // ACTNN_MALLOC_TUNING=0 asks for speed as users get it: no warning about memory figures then
+        if (ProcessMemory.isSupported() && !freshJvm && !ProcessMemory.mallocTuned() && ChildJvm.mallocTuning()) {
             logger.warn("{}", ProcessMemory.mallocWarning());
         }
         PrintWriter out = spec.commandLine().getOut();
