@@ -54,8 +54,11 @@ class ActivationMemoryTest {
                 trainer = new ActNNTrainer(model, cfg, c);
             }
             trainer.initialize(INPUT);
-            long kept = 0;
-            for (int step = 0; step < 3; step++) { // L3 keeps 8 bits on its first step
+            // The smallest of the steps after the first (L3 keeps 8 bits on its first step): what
+            // other threads allocate meanwhile (quantizer workers, JIT) only ever adds to the
+            // resident set, so the minimum is the closest reading of what the forward keeps.
+            long kept = Long.MAX_VALUE;
+            for (int step = 0; step < 4; step++) {
                 // Like EasyTrain: each batch's arrays (and what the loss's graph holds) live in a
                 // batch manager that closes after the step.
                 try (NDManager batch = m.newSubManager()) {
@@ -64,7 +67,10 @@ class ActivationMemoryTest {
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         long before = ProcessMemory.rssBytes();
                         NDList out = trainer.forward(new NDList(x), new NDList(y));
-                        kept = ProcessMemory.rssBytes() - before;
+                        long now = ProcessMemory.rssBytes() - before;
+                        if (step > 0) {
+                            kept = Math.min(kept, now);
+                        }
                         gc.backward(trainer.getLoss().evaluate(new NDList(y), out));
                     }
                     trainer.step();
