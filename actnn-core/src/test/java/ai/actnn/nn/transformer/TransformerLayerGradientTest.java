@@ -166,8 +166,11 @@ public class TransformerLayerGradientTest {
             assertTrue(byBits[0] < 3, c + ": error at 2 bits " + byBits[0]);
             if (c.kind() == Kind.NEARLY_UNBIASED) {
                 { var v = 2; h.reconfigure(b -> b.optActivationCompressionBits(v)); }
-                double mean = error(c, h.meanCompressedGradients(x, 16), exact);
-                assertTrue(mean < byBits[0] / 2.5, c + ": mean of 16 runs " + mean + " vs one run " + byBits[0]);
+                // Unbiased, the mean of 32 runs has 1/sqrt(32) of one run's error; 2.5x less leaves
+                // room for a small bias and for the spread of the 3-run estimate of one run's error
+                // (at 16 runs the margin was thin enough to fail about once in a few hundred).
+                double mean = error(c, h.meanCompressedGradients(x, 32), exact);
+                assertTrue(mean < byBits[0] / 2.5, c + ": mean of 32 runs " + mean + " vs one run " + byBits[0]);
             }
         }
     }
