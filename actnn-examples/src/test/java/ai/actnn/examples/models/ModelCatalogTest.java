@@ -34,11 +34,11 @@ class ModelCatalogTest {
 
     @Test
     void namesCoverImageAndSequenceModels() {
-        assertEquals(List.of("mlp", "lenet", "resnet18", "resnet34", "resnet50", "bert-tiny", "transformer"),
+        assertEquals(List.of("mlp", "lenet", "convnet", "resnet18", "resnet34", "resnet50", "bert-tiny", "transformer"),
                 ModelCatalog.NAMES);
         assertEquals("bert-tiny", ModelCatalog.canonical(" BERT-Tiny "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelCatalog.canonical("gpt2"));
-        assertTrue(e.getMessage().contains("allowed are mlp, lenet, resnet18, resnet34, resnet50, bert-tiny, transformer"),
+        assertTrue(e.getMessage().contains("allowed are mlp, lenet, convnet, resnet18, resnet34, resnet50, bert-tiny, transformer"),
                 e.getMessage());
     }
 

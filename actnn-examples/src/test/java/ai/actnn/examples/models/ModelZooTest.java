@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ModelZooTest {
 
     @ParameterizedTest
-    @CsvSource({"mlp,1,28", "lenet,1,28", "resnet18,1,28", "resnet18,3,32", "RESNET34,3,32", "resnet50,3,32", "resnet18,3,64"})
+    @CsvSource({"mlp,1,28", "lenet,1,28", "convnet,1,28", "convnet,3,10", "resnet18,1,28", "resnet18,3,32", "RESNET34,3,32", "resnet50,3,32", "resnet18,3,64"})
     void buildsEveryModelWithTheRightOutput(String name, int channels, int side) {
         Block block = ModelZoo.build(name, new Shape(channels, side, side), 10);
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -51,7 +51,7 @@ class ModelZooTest {
     void unknownNamesListTheAllowedOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelZoo.build("vgg16", new Shape(3, 32, 32), 10));
-        assertEquals("Unknown model 'vgg16': allowed are mlp, lenet, resnet18, resnet34, resnet50", e.getMessage());
+        assertEquals("Unknown model 'vgg16': allowed are mlp, lenet, convnet, resnet18, resnet34, resnet50", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ModelZoo.defaultChannels("vgg"));
     }
 
@@ -60,6 +60,9 @@ class ModelZooTest {
         assertThrows(IllegalArgumentException.class, () -> ModelZoo.build("mlp", new Shape(28, 28), 10));
         assertThrows(IllegalArgumentException.class, () -> ModelZoo.build("mlp", new Shape(1, 28, 28), 1));
         assertThrows(IllegalArgumentException.class, () -> ModelZoo.build("lenet", new Shape(1, 8, 8), 10));
+        IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+                () -> ModelZoo.build("convnet", new Shape(1, 3, 3), 10));
+        assertTrue(small.getMessage().contains("at least 4x4"), small.getMessage());
     }
 
     @Test
