@@ -163,7 +163,10 @@ public final class Architectures {
                 Inputs.floats(new Shape(2, 3, 1, 1)).asData(), Case.Expect.LOSSY_TINY));
         // DJL's GhostBatchNorm stacks its virtual batches on a new axis, which TabNet's GLU cannot
         // slice: TabNet runs in DJL only with one virtual batch (batch <= virtual batch size).
-        Case tabNet = Case.of(SECTION, "TabNet (16 features, 3 steps), loss on output and sparse loss", Architectures::tabNet, Inputs.floats(new Shape(8, 16)).asData(), LOSSY);
+        // Tiny activations too: 16 features per sample, so every 2-bit row carries a 4-byte range
+        // record (2 more bits per element) and its batch norms see 8 values per channel (8 bits):
+        // it keeps about a quarter of L0 (0.245-0.254 measured), not less.
+        Case tabNet = Case.of(SECTION, "TabNet (16 features, 3 steps), loss on output and sparse loss", Architectures::tabNet, Inputs.floats(new Shape(8, 16)).asData(), Case.Expect.LOSSY_TINY);
         all.add(tabNet);
         all.add(tabNet.withHeadLoss("TabNet (16 features, 3 steps), loss on the output only"));
         Case encoder = Case.of(SECTION, "SimpleTextEncoder (embedding + 2-layer LSTM), loss on output and states", Architectures::textEncoder, Inputs.ids(50, new Shape(2, 5)), LOSSY);
