@@ -148,12 +148,14 @@ class TransformerModelTest {
             Map<String, NDArray> got = h.compressedGradients(in);
             assertEquals(exact.keySet(), got.keySet());
             assertTrue(GradientHarness.worstRelativeError(got, exact) < 1e-5, "L0: " + GradientHarness.worstRelativeError(got, exact));
+            // Stochastic rounding makes each run's error a draw: over 12 runs the whole model's
+            // relative error stayed within 0.015-0.017 and the worst single tensor (a layer norm's
+            // beta, a bias) within 0.026-0.059, so the bounds leave room for the draw but not for a
+            // wrong width (4 bits gives about 16x the error).
             h.reconfigure(b -> b.optLevel("L2").optActivationCompressionBits(8));
-            double eight = GradientHarness.worstRelativeError(h.compressedGradients(in), exact);
-            assertTrue(eight < 0.05, "8 bits: " + eight);
-            { var v = true; h.reconfigure(b -> b.optRecompute(v)); }
-            double recomputed = GradientHarness.worstRelativeError(h.compressedGradients(in), exact);
-            assertTrue(recomputed < 0.05, "8 bits with recomputation: " + recomputed);
+            assertCloseAtEightBits(h.compressedGradients(in), exact, "8 bits");
+            h.reconfigure(b -> b.optRecompute(true));
+            assertCloseAtEightBits(h.compressedGradients(in), exact, "8 bits with recomputation");
             // Every parameter got a gradient (none silently left out of the compressed backward).
             for (Map.Entry<String, NDArray> e : h.compressedGradients(in).entrySet()) {
                 if (!e.getKey().startsWith("input") && exact.get(e.getKey()).abs().sum().getFloat() > 0) {
@@ -161,6 +163,13 @@ class TransformerModelTest {
                 }
             }
         }
+    }
+
+    private static void assertCloseAtEightBits(Map<String, NDArray> got, Map<String, NDArray> exact, String what) {
+        double global = GradientHarness.globalRelativeError(got, exact);
+        double worst = GradientHarness.worstRelativeError(got, exact);
+        assertTrue(global < 0.03, what + ", whole model: " + global);
+        assertTrue(worst < 0.12, what + ", worst tensor: " + worst);
     }
 
     @Test
