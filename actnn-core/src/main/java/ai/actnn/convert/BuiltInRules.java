@@ -84,7 +84,7 @@ final class BuiltInRules {
             r.registerLambda(pool, (b, c) -> new QGlobalAvgPool(b));
         }
         r.registerLambda("maxPool2d", (b, c) -> PoolingRecognizer.maxPool2d(b));
-        r.registerLambda("avgPool2d", (b, c) -> PoolingRecognizer.avgPool2d(b));
+        r.registerLambda("avgPool2d", (b, c) -> PoolingRecognizer.avgPool(b, 2));
         r.registerLambda("maxPool1d", (b, c) -> PoolingRecognizer.maxPool(b, 1));
         r.registerLambda("maxPool3d", (b, c) -> PoolingRecognizer.maxPool(b, 3));
         r.registerLambda("avgPool1d", (b, c) -> PoolingRecognizer.avgPool(b, 1));

@@ -4,7 +4,6 @@ import ai.actnn.internal.BlockIntrospection;
 import ai.actnn.internal.PoolOps;
 import ai.actnn.nn.pool.PoolGeometry;
 import ai.actnn.nn.pool.QAvgPool;
-import ai.actnn.nn.pool.QAvgPool2d;
 import ai.actnn.nn.pool.QGlobalMaxPool;
 import ai.actnn.nn.pool.QMaxPool;
 import ai.actnn.nn.pool.QMaxPool2d;
@@ -102,43 +101,15 @@ final class PoolingRecognizer {
     }
 
     /**
-     * Returns the Q-layer for a 1-D or 3-D average pooling lambda, or null if it cannot be
-     * recognised.
+     * Returns the Q-layer for an average pooling lambda, or null if it cannot be recognised.
      *
-     * @param block the lambda block named "avgPool1d" or "avgPool3d"
-     * @param axes the pooled axes, 1 or 3
+     * @param block the lambda block named "avgPool1d", "avgPool2d" or "avgPool3d"
+     * @param axes the pooled axes, 1 to 3
      * @return the Q-layer or null
      */
     static Block avgPool(LambdaBlock block, int axes) {
         PoolGeometry g = geometry(block, true);
         if (g == null || g.kernel().dimension() != axes) {
-            return null;
-        }
-        PoolGeometry swapped =
-                new PoolGeometry(g.kernel(), g.stride(), g.padding(), g.ceilMode(), !g.countIncludePad());
-        for (PoolGeometry candidate : new PoolGeometry[] {g, swapped}) {
-            boolean verified =
-                    verify(
-                            block,
-                            candidate,
-                            x -> PoolOps.avgPool(x, candidate.kernel(), candidate.stride(), candidate.padding(),
-                                    candidate.ceilMode(), candidate.countIncludePad(), x.getManager()));
-            if (verified) {
-                return new QAvgPool(block, candidate);
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Returns the Q-layer for a 2-D average pooling lambda, or null if it cannot be recognised.
-     *
-     * @param block the lambda block named "avgPool2d"
-     * @return the Q-layer or null
-     */
-    static Block avgPool2d(LambdaBlock block) {
-        PoolGeometry g = geometry(block, true);
-        if (g == null) {
             return null;
         }
         // The backward must follow what the lambda computes (DJL's PyTorch engine ignores the
@@ -150,17 +121,10 @@ final class PoolingRecognizer {
                     verify(
                             block,
                             candidate,
-                            x ->
-                                    PoolOps.avgPool2d(
-                                            x,
-                                            candidate.kernel(),
-                                            candidate.stride(),
-                                            candidate.padding(),
-                                            candidate.ceilMode(),
-                                            candidate.countIncludePad(),
-                                            x.getManager()));
+                            x -> PoolOps.avgPool(x, candidate.kernel(), candidate.stride(), candidate.padding(),
+                                    candidate.ceilMode(), candidate.countIncludePad(), x.getManager()));
             if (verified) {
-                return new QAvgPool2d(block, candidate);
+                return new QAvgPool(block, candidate);
             }
         }
         return null;

@@ -71,73 +71,6 @@ public final class PoolOps {
     }
 
     /**
-     * Backward of average pooling over the last two axes: PyTorch's {@code avg_pool2d_backward}.
-     *
-     * @param grad dL/dy
-     * @param inputShape the input's shape
-     * @param kernel the window
-     * @param stride the stride
-     * @param padding the padding
-     * @param ceilMode PyTorch's ceil mode
-     * @param countIncludePad whether padding counts in the average
-     * @param manager the owner of the result
-     * @return dx
-     */
-    public static NDArray avgPool2dBackward(
-            NDArray grad,
-            Shape inputShape,
-            Shape kernel,
-            Shape stride,
-            Shape padding,
-            boolean ceilMode,
-            boolean countIncludePad,
-            NDManager manager) {
-        return TorchScriptModule.call(
-                        "avg_pool2d_backward",
-                        manager,
-                        grad,
-                        inputShape.getShape(),
-                        kernel.getShape(),
-                        stride.getShape(),
-                        padding.getShape(),
-                        ceilMode,
-                        countIncludePad)
-                .singletonOrThrow();
-    }
-
-    /**
-     * Average pooling over the last two axes: PyTorch's {@code avg_pool2d}.
-     *
-     * @param x the input
-     * @param kernel the window
-     * @param stride the stride
-     * @param padding the padding
-     * @param ceilMode PyTorch's ceil mode
-     * @param countIncludePad whether padding counts in the average
-     * @param manager the owner of the result
-     * @return y
-     */
-    public static NDArray avgPool2d(
-            NDArray x,
-            Shape kernel,
-            Shape stride,
-            Shape padding,
-            boolean ceilMode,
-            boolean countIncludePad,
-            NDManager manager) {
-        return TorchScriptModule.call(
-                        "avg_pool2d",
-                        manager,
-                        x,
-                        kernel.getShape(),
-                        stride.getShape(),
-                        padding.getShape(),
-                        ceilMode,
-                        countIncludePad)
-                .singletonOrThrow();
-    }
-
-    /**
      * Max pooling over the last axis (1-D) or the last three axes (3-D) that also returns, per
      * output element, the position of the maximum inside its window (row-major in the window) as
      * one unsigned byte: PyTorch's {@code max_pool1d_with_indices} / {@code
@@ -150,7 +83,7 @@ public final class PoolOps {
      * @param ceilMode PyTorch's ceil mode
      * @param manager the owner of the results
      * @return y and the UINT8 offsets
-     * @throws IllegalArgumentException for a window of other than 1 or 3 axes
+     * @throws IllegalArgumentException for a window of other than 1, 2 or 3 axes
      */
     public static NDList maxPoolWithOffsets(
             NDArray x, Shape kernel, Shape stride, Shape padding, boolean ceilMode, NDManager manager) {
@@ -229,19 +162,20 @@ public final class PoolOps {
     }
 
     /**
-     * Backward of 1-D or 3-D average pooling (PyTorch's {@code avg_pool2d_backward} on the
-     * unsqueezed gradient, as PyTorch runs 1-D average pooling, or {@code avg_pool3d_backward}).
+     * Backward of average pooling over the last one, two or three axes (PyTorch's {@code
+     * avg_pool2d_backward}, on the unsqueezed gradient for one axis as PyTorch runs 1-D average
+     * pooling, or {@code avg_pool3d_backward}).
      *
      * @param grad dL/dy
      * @param inputShape the input's shape
-     * @param kernel the window (1 or 3 axes)
+     * @param kernel the window (1, 2 or 3 axes)
      * @param stride the stride
      * @param padding the padding
      * @param ceilMode PyTorch's ceil mode
      * @param countIncludePad whether padding counts in the average
      * @param manager the owner of the result
      * @return dx
-     * @throws IllegalArgumentException for a window of other than 1 or 3 axes
+     * @throws IllegalArgumentException for a window of other than 1, 2 or 3 axes
      */
     public static NDArray avgPoolBackward(
             NDArray grad,
@@ -252,21 +186,8 @@ public final class PoolOps {
             boolean ceilMode,
             boolean countIncludePad,
             NDManager manager) {
-        String method;
-        switch (kernel.dimension()) {
-            case 1:
-                method = "avg_pool1d_backward";
-                break;
-            case 3:
-                method = "avg_pool3d_backward";
-                break;
-            default:
-                throw new IllegalArgumentException(
-                        "average pooling window " + kernel + " has " + kernel.dimension()
-                                + " axes: allowed here are 1 or 3 (2-D pooling has its own kernel)");
-        }
         return TorchScriptModule.call(
-                        method,
+                        averagePoolingKernel(kernel) + "_backward",
                         manager,
                         grad,
                         inputShape.getShape(),
@@ -279,19 +200,19 @@ public final class PoolOps {
     }
 
     /**
-     * Average pooling over the last axis or the last three axes, honouring {@code
-     * countIncludePad} (PyTorch's {@code avg_pool1d} / {@code avg_pool3d}; DJL's PyTorch engine
-     * ignores that flag and always includes the padding).
+     * Average pooling over the last one, two or three axes, honouring {@code countIncludePad}
+     * (PyTorch's {@code avg_pool1d/2d/3d}; DJL's PyTorch engine ignores that flag and always
+     * includes the padding).
      *
      * @param x the input
-     * @param kernel the window (1 or 3 axes)
+     * @param kernel the window (1, 2 or 3 axes)
      * @param stride the stride
      * @param padding the padding
      * @param ceilMode PyTorch's ceil mode
      * @param countIncludePad whether padding counts in the average
      * @param manager the owner of the result
      * @return y
-     * @throws IllegalArgumentException for a window of other than 1 or 3 axes
+     * @throws IllegalArgumentException for a window of other than 1, 2 or 3 axes
      */
     public static NDArray avgPool(
             NDArray x,
@@ -301,13 +222,8 @@ public final class PoolOps {
             boolean ceilMode,
             boolean countIncludePad,
             NDManager manager) {
-        if (kernel.dimension() != 1 && kernel.dimension() != 3) {
-            throw new IllegalArgumentException(
-                    "average pooling window " + kernel + " has " + kernel.dimension()
-                            + " axes: allowed here are 1 or 3 (2-D pooling has its own kernel)");
-        }
         return TorchScriptModule.call(
-                        kernel.dimension() == 1 ? "avg_pool1d" : "avg_pool3d",
+                        averagePoolingKernel(kernel),
                         manager,
                         x,
                         kernel.getShape(),
@@ -316,5 +232,14 @@ public final class PoolOps {
                         ceilMode,
                         countIncludePad)
                 .singletonOrThrow();
+    }
+
+    private static String averagePoolingKernel(Shape kernel) {
+        int axes = kernel.dimension();
+        if (axes < 1 || axes > 3) {
+            throw new IllegalArgumentException(
+                    "average pooling window " + kernel + " has " + axes + " axes: allowed are 1, 2 or 3");
+        }
+        return "avg_pool" + axes + "d";
     }
 }

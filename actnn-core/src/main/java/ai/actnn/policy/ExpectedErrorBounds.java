@@ -142,45 +142,27 @@ final class ExpectedErrorBounds {
      * centre.
      */
     private static ErrorTerms batchNorm(ActivationSite site, ForwardMeasurement f, NDArray dy, NDArray fed) {
-        Shape xs = f.shape;
-        int axis = site.getChannelAxis();
-        if (!dy.getShape().equals(xs) || axis >= xs.dimension()) {
+        ChannelGradients g = ChannelGradients.of(site, f, dy);
+        if (g == null) {
             return null;
         }
-        float[] g;
-        try (NDArray wide = ErrorModel.fp32(dy)) {
-            g = wide.toFloatArray();
-        }
-        int c = (int) xs.get(axis);
-        long inner = 1;
-        for (int a = axis + 1; a < xs.dimension(); a++) {
-            inner *= xs.get(a);
-        }
-        double[] sums = new double[c];
-        double[] squares = new double[c];
-        double[] largest = new double[c];
-        for (int i = 0; i < g.length; i++) {
-            int k = (int) ((i / inner) % c);
-            sums[k] += g[i];
-            squares[k] += (double) g[i] * g[i];
-            largest[k] = Math.max(largest[k], f.groupTerms[f.groupOf(i)]);
-        }
-        double count = (double) g.length / c;
+        int c = g.channels();
+        double count = g.perChannel();
         double q = 0;
         if (site.hasGhostBatches()) {
             for (int k = 0; k < c; k++) {
-                q += largest[k] * squares[k];
+                q += g.largestTerms[k] * g.squares[k];
             }
         } else {
-            for (int i = 0; i < g.length; i++) {
-                int k = (int) ((i / inner) % c);
-                double centred = g[i] - sums[k] / count;
+            for (int i = 0; i < g.values.length; i++) {
+                int k = g.channelOf(i);
+                double centred = g.values[i] - g.sums[k] / count;
                 q += f.groupTerms[f.groupOf(i)] * centred * centred;
             }
         }
         // dbeta = sum dy is exact; dgamma is reported when the input gradient is not needed
         double gamma = fed != null && fed.size() == c ? ErrorModel.squaredNorm(fed) : 0;
-        return new ErrorTerms(q, sumOfSquares(sums), gamma, count);
+        return new ErrorTerms(q, sumOfSquares(g.sums), gamma, count);
     }
 
     private static long[] spatial(Shape shape) {

@@ -82,35 +82,16 @@ final class NearestErrorBounds {
      * increases a sum of squares), with {@code e_i^2 <= u_i / B^2}.
      */
     private static ErrorTerms batchNorm(ActivationSite site, ForwardMeasurement f, NDArray dy, NDArray fed, double fedNorm) {
-        Shape xs = f.shape;
-        int axis = site.getChannelAxis();
-        if (!dy.getShape().equals(xs) || axis >= xs.dimension()) {
+        ChannelGradients g = ChannelGradients.of(site, f, dy);
+        if (g == null) {
             return null;
         }
-        float[] g;
-        try (NDArray wide = ErrorModel.fp32(dy)) {
-            g = wide.toFloatArray();
-        }
-        int c = (int) xs.get(axis);
-        long inner = 1;
-        for (int a = axis + 1; a < xs.dimension(); a++) {
-            inner *= xs.get(a);
-        }
-        double[] sums = new double[c];
-        double[] squares = new double[c];
-        double[] errors = new double[c];
-        for (int i = 0; i < g.length; i++) {
-            int k = (int) ((i / inner) % c);
-            sums[k] += g[i];
-            squares[k] += (double) g[i] * g[i];
-            errors[k] += f.groupTerms[f.groupOf(i)];
-        }
         double q = 0;
-        for (int k = 0; k < c; k++) {
-            q += squares[k] * errors[k];
+        for (int k = 0; k < g.channels(); k++) {
+            q += g.squares[k] * g.termSums[k];
         }
-        double gamma = fed != null && fed.size() == c ? fedNorm : 0;
-        return new ErrorTerms(FACTOR * q, ExpectedErrorBounds.sumOfSquares(sums), gamma, 0);
+        double gamma = fed != null && fed.size() == g.channels() ? fedNorm : 0;
+        return new ErrorTerms(FACTOR * q, ExpectedErrorBounds.sumOfSquares(g.sums), gamma, 0);
     }
 
     private static double sum(double[] v) {

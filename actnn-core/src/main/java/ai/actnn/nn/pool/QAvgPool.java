@@ -10,9 +10,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Average pooling over one or three axes (DJL's {@code Pool.avgPool1dBlock(...)}, {@code
- * Pool.avgPool3dBlock(...)}): saves only the input's shape, exact at every level. Two-axis pooling
- * is {@link QAvgPool2d}.
+ * Average pooling over one, two or three axes (DJL's {@code Pool.avgPool1dBlock(...)}, {@code
+ * avgPool2dBlock(...)}, {@code avgPool3dBlock(...)}): real average pooling (ActNN's 2-D layer runs
+ * max pooling by mistake), saving only the input's shape, exact at every level.
  */
 public final class QAvgPool extends QLayer {
 
@@ -22,16 +22,15 @@ public final class QAvgPool extends QLayer {
      * Wraps an average pooling block.
      *
      * @param pool the block
-     * @param geometry its window (1 or 3 axes), stride, padding and modes
-     * @throws IllegalArgumentException if the window has other than 1 or 3 axes
+     * @param geometry its window (1 to 3 axes), stride, padding and modes
+     * @throws IllegalArgumentException if the window has other than 1, 2 or 3 axes
      */
     public QAvgPool(Block pool, PoolGeometry geometry) {
         super(pool);
         int axes = geometry.kernel().dimension();
-        if (axes != 1 && axes != 3) {
+        if (axes < 1 || axes > 3) {
             throw new IllegalArgumentException(
-                    "QAvgPool pools 1 or 3 axes, got a window of " + axes + " (" + geometry
-                            + "): use QAvgPool2d for two axes");
+                    "QAvgPool pools 1, 2 or 3 axes, got a window of " + axes + " (" + geometry + ")");
         }
         this.geometry = geometry;
     }
@@ -53,6 +52,7 @@ public final class QAvgPool extends QLayer {
         return tape.apply(f, inputs);
     }
 
+    /** Returns {@code QAvgPool1d}, {@code QAvgPool2d} or {@code QAvgPool3d}, by the pooled axes. */
     @Override
     public String displayName() {
         return "QAvgPool" + geometry.kernel().dimension() + "d";
