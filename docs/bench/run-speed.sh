@@ -17,7 +17,7 @@ for round in $(seq "${ROUNDS:-5}"); do
   for level in "${levels[@]}"; do
     # shellcheck disable=SC2086 # MODEL_ARGS is a list of options
     bin/actnn benchmark ${MODEL_ARGS:---model resnet18 --image-size 32 --batch 32} --levels "$level" \
-        --iterations "${ITERATIONS:-5}" --warmup 2 --json | grep '^{' | sed "s/^{/{\"round\":$round,/" >> "$out"
+        --iterations "${ITERATIONS:-5}" --warmup "${WARMUP:-2}" --json | grep '^{' | sed "s/^{/{\"round\":$round,/" >> "$out"
   done
 done
 python3 - "$out" "${levels[@]}" <<'PY'
