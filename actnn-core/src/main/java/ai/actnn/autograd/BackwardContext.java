@@ -82,6 +82,24 @@ public interface BackwardContext {
     <T> T replay(Supplier<T> work);
 
     /**
+     * Reports, for an op that saved at more than one site, the gradient statistics of one saved
+     * activation to the step's bit policy (ops that saved at one site are reported by the tape:
+     * their output gradient and first parameter's gradient). The policy's error bound of the site
+     * reads {@code outputGradient} as the gradient of the product the activation enters, row for
+     * row: a row of it (over its last axis) pairs with the activation's row (over its last axis),
+     * and {@code fed} is the gradient that the activation's error reaches, the reference of the
+     * relative bound. The output gradient is computed only when the policy asks for it this step.
+     * Once an op reports a site, the tape reports nothing of that op itself.
+     *
+     * @param activation the index among saved activations
+     * @param outputGradient computes the row-paired output gradient, first axis = samples (an
+     *     array the backward's manager owns)
+     * @param fed the gradient the activation's error reaches, or null
+     * @throws IndexOutOfBoundsException if no activation of that index was saved
+     */
+    void reportGradients(int activation, Supplier<NDArray> outputGradient, NDArray fed);
+
+    /**
      * Returns the number of parameters the op was applied with.
      *
      * @return the count

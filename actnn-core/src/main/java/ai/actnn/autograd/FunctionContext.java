@@ -2,6 +2,7 @@ package ai.actnn.autograd;
 
 import ai.actnn.internal.TorchRandom;
 import ai.actnn.policy.ActivationSite;
+import ai.actnn.policy.BitPolicy;
 import ai.actnn.quant.CodeTable;
 import ai.actnn.quant.MaskCodec;
 import ai.actnn.quant.MaxPool2dSpec;
@@ -38,12 +39,18 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     private final List<SavedCodes> codes = new ArrayList<>(1);
     private final List<SavedPooling> poolings = new ArrayList<>(1);
     private final List<ActivationSite> sites = new ArrayList<>(1);
+    /** The site of each saved activation, by index (null for exact saves). */
+    private final List<ActivationSite> activationSites = new ArrayList<>(1);
+    private final BitPolicy policy;
+    private boolean reportedItself;
     private SavedActivation randomState;
     private NDManager scratch;
     private boolean closed;
 
-    FunctionContext(ActivationStore store, NDList parameters, boolean[] needsInput, boolean[] needsParameter) {
+    FunctionContext(
+            ActivationStore store, BitPolicy policy, NDList parameters, boolean[] needsInput, boolean[] needsParameter) {
         this.store = store;
+        this.policy = policy;
         this.parameters = parameters;
         this.needsInput = needsInput;
         this.needsParameter = needsParameter;
@@ -52,6 +59,7 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     @Override
     public void save(NDArray x, ActivationSite site) {
         activations.add(store.save(x, site));
+        activationSites.add(site);
         if (site != null && !sites.contains(site)) {
             sites.add(site);
         }
@@ -60,6 +68,7 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     @Override
     public void saveExact(NDArray x) {
         activations.add(store.saveExact(x));
+        activationSites.add(null);
     }
 
     @Override
@@ -221,6 +230,23 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     /** Ends the backward. */
     void endBackward() {
         scratch = null;
+    }
+
+    @Override
+    public void reportGradients(int activation, Supplier<NDArray> outputGradient, NDArray fed) {
+        ActivationSite site = activationSites.get(activation);
+        reportedItself = true;
+        if (site == null || !(policy.wantsGradients(site) || policy.wantsGradientNorm(site))) {
+            return;
+        }
+        try (NDArray dy = outputGradient.get()) {
+            BitPolicy.report(policy, site, dy, fed);
+        }
+    }
+
+    /** Whether the op's backward reported its sites itself ({@link #reportGradients}). */
+    boolean reportedItself() {
+        return reportedItself;
     }
 
     /** The sites where this op saved activations (the keys of its bit statistics). */

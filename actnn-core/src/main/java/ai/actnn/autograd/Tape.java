@@ -248,7 +248,7 @@ public final class Tape implements AutoCloseable {
                 autograd[n + p] = parameters.get(p);
             }
         }
-        FunctionContext context = new FunctionContext(store, parameters, needsInput, needsParameter);
+        FunctionContext context = new FunctionContext(store, policy, parameters, needsInput, needsParameter);
         return new Entry(function, context, slots, autograd);
     }
 
@@ -451,7 +451,7 @@ public final class Tape implements AutoCloseable {
      */
     private void report(Entry entry, NDList grads, NDList results) {
         List<ActivationSite> sites = entry.context.sites();
-        if (sites.size() != 1) {
+        if (sites.size() != 1 || entry.context.reportedItself()) {
             return;
         }
         ActivationSite site = sites.get(0);

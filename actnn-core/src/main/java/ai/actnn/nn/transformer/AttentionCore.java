@@ -33,9 +33,11 @@ final class AttentionCore {
         final ActivationSite value = new ActivationSite("QAttention.value", ActivationSite.Kind.LINEAR, 1);
         // Attention probabilities are the most sensitive tensor of a transformer: at 2 bits one
         // step's gradient error is about 1.5 times the gradient. They belong to layer group 1, 8
-        // bits by default ([2, 8, 8]); they are a small part of the elements.
+        // bits by default ([2, 8, 8]). Each site is the left factor of a product in the
+        // backward (P in dV = P^T dO, Q in dK, K in dQ, V in dP), hence LINEAR: the auto level
+        // bounds each one's error from the row-paired gradient the backward reports.
         final ActivationSite probabilities =
-                new ActivationSite("QAttention.softmax", ActivationSite.Kind.OTHER, 1, 1);
+                new ActivationSite("QAttention.softmax", ActivationSite.Kind.LINEAR, 1, 1);
     }
 
     /** The dimensions of one call. */
@@ -70,6 +72,57 @@ final class AttentionCore {
     }
 
     private AttentionCore() {}
+
+    // The gradients the backward reports for the auto level's bounds (docs/levels.md): for each
+    // saved activation, the output gradient of the product it is the left factor of, arranged so
+    // that a row of it (over its last axis) pairs with the activation's row.
+
+    /**
+     * P (B, N, T, F) enters {@code dV = Pd^T dO} per head: its rows pair with dO's (B, N, T, H);
+     * dropout scales P's error by at most {@code keep}.
+     */
+    static NDArray pairedWithProbabilities(NDArray dO, float keep) {
+        return dO.mul(keep);
+    }
+
+    /**
+     * Q (B, T, E) enters {@code dK = dS^T Q} per head: a row of Q pairs with dS's rows of every
+     * head at that query, (B, T, N * F); a head's share of a row's variance is at most the row's.
+     */
+    static NDArray pairedWithQueries(NDArray ds, Dims dims) {
+        try (NDArray t = ds.transpose(0, 2, 1, 3)) {
+            return t.reshape(dims.batch, dims.to, -1);
+        }
+    }
+
+    /** K (B, F, E) enters {@code dQ = dS K} per head: its rows pair with dS^T's, (B, F, N * T). */
+    static NDArray pairedWithKeys(NDArray ds, Dims dims) {
+        try (NDArray t = ds.transpose(0, 3, 1, 2)) {
+            return t.reshape(dims.batch, dims.from, -1);
+        }
+    }
+
+    /**
+     * V (B, F, E) enters {@code dP = dO V^T} per head, which sums over V's columns: entry (t, f)
+     * has variance {@code sum_d dO[t, d]^2 Var(V[f, d])}, so each row of V pairs with one value
+     * per sample (B, F, 1) at least every column's energy {@code sum_t dO[t, d]^2}, and at least
+     * a row's share of {@code ||dO||^2} (so that the nearest-rounding form stays a bound too).
+     */
+    static NDArray pairedWithValues(NDArray dO, Dims dims, float keep) {
+        long b = dims.batch;
+        try (NDArray squares = dO.square();
+                NDArray columns = squares.sum(new int[] {2});
+                NDArray flat = columns.reshape(b, -1);
+                NDArray widest = flat.max(new int[] {1});
+                NDArray total = flat.sum(new int[] {1});
+                NDArray share = total.div(dims.from);
+                NDArray energy = widest.maximum(share);
+                NDArray root = energy.sqrt();
+                NDArray scaled = root.mul(keep);
+                NDArray column = scaled.reshape(b, 1, 1)) {
+            return column.repeat(1, dims.from);
+        }
+    }
 
     /**
      * Computes the merged attention heads on a tape.
@@ -170,10 +223,21 @@ final class AttentionCore {
             NDArray kh = heads(ctx, 1, dims.from);
             NDArray dq = dims.merge(ds.matMul(kh), dims.to);
             NDArray dk = dims.merge(ds.transpose(0, 1, 3, 2).matMul(qh), dims.from);
+            report(ctx, dO, ds, dv, dk, dq, dp);
             return new NDList(
                     ctx.needsInputGradient(0) ? dq : null,
                     ctx.needsInputGradient(1) ? dk : null,
                     ctx.needsInputGradient(2) ? dv : null);
+        }
+
+        /** Reports each saved activation with the gradient of the product it is the left factor of. */
+        private void report(
+                BackwardContext ctx, NDArray dO, NDArray ds, NDArray dv, NDArray dk, NDArray dq, NDArray dp) {
+            float keep = dropoutRate > 0 ? keepScale : 1f;
+            ctx.reportGradients(3, () -> pairedWithProbabilities(dO, keep), dv);
+            ctx.reportGradients(0, () -> pairedWithQueries(ds, dims), dk);
+            ctx.reportGradients(1, () -> pairedWithKeys(ds, dims), dq);
+            ctx.reportGradients(2, () -> pairedWithValues(dO, dims, keep), dp);
         }
 
         private NDArray heads(BackwardContext ctx, int activation, long length) {
