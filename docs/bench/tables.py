@@ -2,7 +2,7 @@
 """Prints the markdown tables of docs/benchmarks.md from docs/bench/results/*.jsonl.
 
 python3 tables.py            all tables
-python3 tables.py SECTION    one of: memory, maxbatch, speed, accuracy, quantizer
+python3 tables.py SECTION    one of: memory, maxbatch, speed, accuracy, quantizer, auto
 python3 tables.py --fill F   rewrites the blocks '<!-- tables:SECTION -->...<!-- /tables -->' of F
 """
 import json
@@ -117,6 +117,22 @@ def accuracy_table():
         print()
 
 
+def auto_table(name, title):
+    """auto against L0 (and L3): what the engine keeps, by its own count and by the resident set."""
+    rs = [r for r in rows(name) if "level" in r]
+    if not rs:
+        return
+    l0 = next((r for r in rs if r["level"] == "L0"), None)
+    print(f"**{title}** (batch {rs[0]['batch']})\n")
+    print("| level | saved MB | activation MB | bits/elem | saved vs L0 |")
+    print("|---|---|---|---|---|")
+    for r in rs:
+        saved = r.get("saved_mb")
+        ratio = f"1/{l0['saved_mb'] / saved:.1f}" if l0 and saved and r["level"] != "L0" else "-"
+        print(f"| {r['level']} | {fmt(saved)} | {fmt(r.get('activation_mb'))} | {fmt(r.get('bits_avg'), 2)} | {ratio} |")
+    print()
+
+
 def speed_table(name="speed-resnet18-32", title=None):
     """One row per round of plain, L0 and L3 run back to back in fresh JVMs; ratios to plain DJL."""
     import statistics
@@ -179,6 +195,10 @@ SECTIONS = {
         ("speed-bert-tiny", "BERT-tiny, sequence 128, width 128, batch 16"),
         ("speed-convnet", "The demo's CNN (convnet), 28x28, batch 64")]],
     "accuracy": accuracy_table,
+    "auto": lambda: [auto_table(n, t) for n, t in [
+        ("auto-resnet18-32", "ResNet-18, 32x32"),
+        ("auto-resnet50-32", "ResNet-50, 32x32"),
+        ("auto-transformer", "Transformer encoder, sequence 128, width 128")]],
     "quantizer": lambda: [quantizer_table(n, t) for n, t in [
         ("quantizer", "With `MALLOC_MMAP_THRESHOLD_=65536` (as for the memory figures)"),
         ("quantizer-default-malloc", "With glibc's default allocator settings (`ACTNN_MALLOC_TUNING=0`)")]],
