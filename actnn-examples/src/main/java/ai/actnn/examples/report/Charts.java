@@ -182,24 +182,9 @@ public final class Charts {
         return chart;
     }
 
-    /**
-     * Adds a series as a line with round markers, both in the series' colour; the points are
-     * joined in order of x (a max-batch search probes batches out of order).
-     */
+    /** Adds a series as a line with round markers, both in the series' colour. */
     private static void addLine(XYChart chart, Series s, Color color) {
-        Integer[] order = new Integer[s.x().length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        double[] xs = s.x();
-        Arrays.sort(order, (a, b) -> Double.compare(xs[a], xs[b]));
-        double[] x = new double[order.length];
-        double[] y = new double[order.length];
-        for (int i = 0; i < order.length; i++) {
-            x[i] = xs[order[i]];
-            y[i] = s.y()[order[i]];
-        }
-        XYSeries line = chart.addSeries(s.name(), x, y);
+        XYSeries line = chart.addSeries(s.name(), s.x(), s.y());
         line.setLineColor(color);
         line.setMarkerColor(color);
         line.setMarker(SeriesMarkers.CIRCLE);

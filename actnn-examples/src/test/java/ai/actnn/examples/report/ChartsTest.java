@@ -1,12 +1,9 @@
 package ai.actnn.examples.report;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYSeries;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
@@ -57,16 +54,6 @@ class ChartsTest {
         assertEquals(Charts.HEIGHT, one.getHeight());
         BufferedImage two = ImageIO.read(both.toFile());
         assertEquals(2 * Charts.WIDTH, two.getWidth());
-    }
-
-    @Test
-    void throughputLinesJoinProbesInOrderOfBatch() {
-        // a max-batch search probes 32, 64, 128, then bisects: 200, 164, 182
-        Series probes = new Series("L0", new double[] {32, 64, 128, 200, 164, 182}, new double[] {1, 2, 3, 6, 4, 5});
-        XYChart chart = Charts.throughput("probes", List.of(probes), Map.of());
-        XYSeries line = chart.getSeriesMap().get("L0");
-        assertArrayEquals(new double[] {32, 64, 128, 164, 182, 200}, line.getXData());
-        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, line.getYData());
     }
 
     @Test
