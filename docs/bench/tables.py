@@ -186,7 +186,7 @@ SECTIONS = {
         ("transformer", "Transformer encoder, sequence 128, width 128")]],
     "maxbatch": lambda: [max_batch_table(n, t) for n, t in [
         ("maxbatch-resnet18", "ResNet-18, 32x32"),
-        ("maxbatch-resnet50", "ResNet-50, 32x32"),
+        ("maxbatch-resnet50", "ResNet-50, 32x32, an older run (2026-11-23; not repeated with the current code)"),
         ("maxbatch-transformer", "Transformer encoder, sequence 128, width 128")]],
     "speed": lambda: [speed_table(n, t) for n, t in [
         ("speed-resnet18-32", "ResNet-18, 32x32, batch 32"),
