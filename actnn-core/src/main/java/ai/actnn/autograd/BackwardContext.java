@@ -88,7 +88,9 @@ public interface BackwardContext {
      * reads {@code outputGradient} as the gradient of the product the activation enters, row for
      * row: a row of it (over its last axis) pairs with the activation's row (over its last axis),
      * and {@code fed} is the gradient that the activation's error reaches, the reference of the
-     * relative bound. The output gradient is computed only when the policy asks for it this step.
+     * relative bound. The output gradient is computed only when the policy asks for it this step
+     * ({@link ai.actnn.policy.BitPolicy#wantsProductGradients}: the auto level's bound does; L3's
+     * allocator, which weighs a layer by its output gradient, does not).
      * Once an op reports a site, the tape reports nothing of that op itself.
      *
      * @param activation the index among saved activations

@@ -236,11 +236,11 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     public void reportGradients(int activation, Supplier<NDArray> outputGradient, NDArray fed) {
         ActivationSite site = activationSites.get(activation);
         reportedItself = true;
-        if (site == null || !(policy.wantsGradients(site) || policy.wantsGradientNorm(site))) {
+        if (site == null || !policy.wantsProductGradients(site)) {
             return;
         }
         try (NDArray dy = outputGradient.get()) {
-            BitPolicy.report(policy, site, dy, fed);
+            policy.observeProductGradients(site, dy, fed);
         }
     }
 

@@ -109,6 +109,31 @@ public interface BitPolicy {
         }
     }
 
+    /**
+     * Returns whether the policy reads, for a site of an op that saved at several sites, the
+     * row-paired gradient of the product the activation enters ({@link #observeProductGradients});
+     * computing it costs a pass over the gradients. The default is false: a policy that weighs a
+     * layer by its output gradient (L3's allocator) has no such gradient for these sites.
+     *
+     * @param site the site
+     * @return whether to report
+     */
+    default boolean wantsProductGradients(ActivationSite site) {
+        return false;
+    }
+
+    /**
+     * Observes, for a site of an op that saved at several sites, the output gradient of the
+     * product the saved activation is the left factor of, arranged so that a row of it (over its
+     * last axis) pairs with the activation's row, and the gradient that the activation's error
+     * reaches.
+     *
+     * @param site the site
+     * @param pairedGradient the row-paired gradient, first axis = samples
+     * @param fed the gradient the activation's error reaches, or null
+     */
+    default void observeProductGradients(ActivationSite site, NDArray pairedGradient, NDArray fed) {}
+
     /** Called once after each complete compressed backward. */
     default void endBackward() {}
 

@@ -160,6 +160,17 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
     }
 
     @Override
+    public synchronized boolean wantsProductGradients(ActivationSite site) {
+        return wantsGradients(site) || wantsGradientNorm(site);
+    }
+
+    /** The bound of a product's left factor is a linear layer's: the row-paired gradient is its dy. */
+    @Override
+    public synchronized void observeProductGradients(ActivationSite site, NDArray pairedGradient, NDArray fed) {
+        observeGradients(site, pairedGradient, fed);
+    }
+
+    @Override
     public synchronized void observeGradients(ActivationSite site, NDArray gradOutput, NDArray fed) {
         ForwardMeasurement f = pending(site);
         if (f == null || gradOutput == null) {
