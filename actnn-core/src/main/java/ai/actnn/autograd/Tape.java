@@ -13,9 +13,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -286,6 +288,56 @@ public final class Tape implements AutoCloseable {
         }
         slot.held = null;
         return true;
+    }
+
+    /**
+     * Marks held outputs that a container passes to the block it calls next and will not use
+     * after that call: the block may release them as soon as it has consumed them, instead of
+     * the container after the call. The marks last until {@link #takeDonations} or {@link
+     * #withdraw} clears them.
+     *
+     * @param arrays outputs of recorded ops (arrays the tape does not hold are not marked)
+     */
+    public void donate(Iterable<NDArray> arrays) {
+        for (NDArray a : arrays) {
+            Slot slot = producers.get(a);
+            if (slot != null && slot.held != null) {
+                slot.donated = true;
+            }
+        }
+    }
+
+    /**
+     * Returns which of a block's inputs were donated to it, and clears their marks: the block
+     * now decides when they go.
+     *
+     * @param inputs the block's inputs
+     * @return the donated ones (identity set; empty when none)
+     */
+    public Set<NDArray> takeDonations(NDList inputs) {
+        Set<NDArray> given = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (NDArray a : inputs) {
+            Slot slot = producers.get(a);
+            if (slot != null && slot.donated) {
+                slot.donated = false;
+                given.add(a);
+            }
+        }
+        return given;
+    }
+
+    /**
+     * Clears the donation marks of arrays whose receiver did not take them.
+     *
+     * @param arrays the arrays donated before a call
+     */
+    public void withdraw(Iterable<NDArray> arrays) {
+        for (NDArray a : arrays) {
+            Slot slot = producers.get(a);
+            if (slot != null) {
+                slot.donated = false;
+            }
+        }
     }
 
     /**
@@ -570,6 +622,8 @@ public final class Tape implements AutoCloseable {
         final DataType type;
         NDArray held;
         NDArray pending;
+        /** Whether a container passed the held output on to the block it is calling. */
+        boolean donated;
 
         Slot(Shape shape, DataType type, NDArray held) {
             this.shape = shape;

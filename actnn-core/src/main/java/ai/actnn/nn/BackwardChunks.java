@@ -21,6 +21,14 @@ public final class BackwardChunks {
      */
     static final long TARGET_BYTES = Long.getLong("actnn.backwardChunkBytes", 4L << 20);
 
+    /**
+     * A forward's whole-batch workspace is kept under about this size by running it a chunk of
+     * samples at a time (system property {@code actnn.forwardWorkspaceBytes}, default 64 MiB; 0
+     * turns it off). Larger than {@link #TARGET_BYTES}: a forward split finely runs slower, and
+     * below this size the workspace is not what sets the peak.
+     */
+    static final long WORKSPACE_TARGET_BYTES = Long.getLong("actnn.forwardWorkspaceBytes", 64L << 20);
+
     private final int samples;
     private final int chunk;
 
@@ -73,11 +81,28 @@ public final class BackwardChunks {
      *     off)
      */
     public static BackwardChunks ofSamples(int samples, long bytesPerSample) {
-        if (TARGET_BYTES <= 0) {
+        return within(samples, bytesPerSample, TARGET_BYTES);
+    }
+
+    /**
+     * Returns the chunks of a forward whose kernel builds a workspace of {@code bytesPerSample}
+     * per sample for the whole batch at once: as many samples per chunk as keep it within {@link
+     * #WORKSPACE_TARGET_BYTES}.
+     *
+     * @param samples the batch size
+     * @param bytesPerSample the workspace bytes of one sample (0: none)
+     * @return the chunks (one chunk when the whole workspace stays within the target)
+     */
+    public static BackwardChunks ofWorkspace(int samples, long bytesPerSample) {
+        return within(samples, bytesPerSample, WORKSPACE_TARGET_BYTES);
+    }
+
+    private static BackwardChunks within(int samples, long bytesPerSample, long target) {
+        if (target <= 0 || bytesPerSample <= 0) {
             return new BackwardChunks(samples, Math.max(1, samples));
         }
         long perSample = Math.max(1, bytesPerSample);
-        int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TARGET_BYTES / perSample));
+        int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, target / perSample));
         return new BackwardChunks(samples, Math.min(chunk, Math.max(1, samples)));
     }
 

@@ -8,6 +8,8 @@ import ai.djl.nn.Block;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Frees full-precision intermediates as soon as nothing needs them: an output of a Q-op that
@@ -37,6 +39,77 @@ public final class Intermediates {
      */
     public static String displayName(Block block) {
         return block instanceof QLayer ? ((QLayer) block).displayName() : block.getClass().getSimpleName();
+    }
+
+    /**
+     * Returns the arrays of {@code current} that a container may release once a child has
+     * consumed them: those it produced itself (not among its inputs) and inputs donated to it.
+     *
+     * @param current what the container passes to the child
+     * @param inputs the container's inputs
+     * @param given the inputs donated to the container ({@link Tape#takeDonations})
+     * @return the container's own arrays among {@code current}
+     */
+    public static NDList owned(NDList current, NDList inputs, Set<NDArray> given) {
+        NDList mine = new NDList();
+        for (NDArray a : current) {
+            if (given.contains(a) || !containsSame(inputs, a)) {
+                mine.add(a);
+            }
+        }
+        return mine;
+    }
+
+    /**
+     * Calls a child with arrays donated to it ({@link Tape#donate}): a Q-container child releases
+     * them as soon as its own first consumer is done with them, rather than after the whole
+     * child. Marks the child did not take are cleared after the call.
+     *
+     * @param tape the step's tape
+     * @param donated arrays the caller will not use after the call (except what the call returns)
+     * @param call the child's forward
+     * @return the child's outputs
+     */
+    public static NDList callDonating(Tape tape, NDList donated, Supplier<NDList> call) {
+        if (donated.isEmpty()) {
+            return call.get();
+        }
+        tape.donate(donated);
+        try {
+            return call.get();
+        } finally {
+            tape.withdraw(donated);
+        }
+    }
+
+    /**
+     * Returns the arrays of {@code arrays} that none of {@code lists} contains (by identity).
+     *
+     * @param arrays the candidates, in order
+     * @param lists the lists to look in
+     * @return the candidates found in none of them
+     */
+    public static NDList notIn(NDList arrays, Collection<NDList> lists) {
+        NDList rest = new NDList();
+        for (NDArray a : arrays) {
+            boolean found = false;
+            for (NDList list : lists) {
+                found |= containsSame(list, a);
+            }
+            if (!found) {
+                rest.add(a);
+            }
+        }
+        return rest;
+    }
+
+    private static boolean containsSame(NDList list, NDArray array) {
+        for (NDArray a : list) {
+            if (a == array) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

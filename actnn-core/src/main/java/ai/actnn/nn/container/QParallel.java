@@ -143,9 +143,21 @@ public class QParallel extends ParallelBlock implements QBlock {
     }
 
     private NDList forwardJoined(Tape tape, NDList inputs, Function<Block, NDList> call) {
+        // The inputs the caller donated (its own arrays among them are not).
+        NDList given = Intermediates.owned(inputs, inputs, tape.takeDonations(inputs));
         List<NDList> branches = new ArrayList<>(children.size());
+        int last = children.size() - 1;
         for (Block child : children.values()) {
-            branches.add(call.apply(child));
+            if (branches.size() < last || given.isEmpty()) {
+                branches.add(call.apply(child));
+                continue;
+            }
+            // Donated inputs that no earlier branch returned are needed by the last branch only:
+            // it may release them once consumed (a projection shortcut's input, before its batch
+            // norm), and what it leaves goes before the join.
+            NDList passOn = Intermediates.notIn(given, branches);
+            branches.add(Intermediates.callDonating(tape, passOn, () -> call.apply(child)));
+            Intermediates.release(tape, passOn, branches);
         }
         NDList out = JoinOps.forward(tape, kind, join, site, branches, firstBranchReusable(tape, inputs, branches));
         for (NDList branch : branches) {

@@ -3,14 +3,15 @@ package ai.actnn.nn.container;
 import ai.actnn.autograd.Tape;
 import ai.actnn.nn.Intermediates;
 import ai.actnn.nn.QBlock;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 
 /**
@@ -73,13 +74,19 @@ public class QSequential extends SequentialBlock implements QBlock {
     }
 
     private NDList forwardReleasing(Tape tape, NDList inputs, BiFunction<Block, NDList, NDList> call) {
+        // Inputs the caller donated are this sequence's to release, like its own intermediates.
+        Set<NDArray> given = tape.takeDonations(inputs);
         NDList current = inputs;
         for (Block child : children.values()) {
-            NDList next = call.apply(child, current);
-            if (current != inputs && Intermediates.isRecorded(child)) {
-                Intermediates.release(tape, current, Arrays.asList(next, inputs));
+            NDList in = current;
+            if (Intermediates.isRecorded(child)) {
+                NDList mine = Intermediates.owned(in, inputs, given);
+                NDList next = Intermediates.callDonating(tape, mine, () -> call.apply(child, in));
+                Intermediates.release(tape, mine, List.of(next));
+                current = next;
+            } else {
+                current = call.apply(child, in);
             }
-            current = next;
         }
         return current;
     }

@@ -4,8 +4,10 @@ import ai.actnn.autograd.BackwardContext;
 import ai.actnn.autograd.ForwardContext;
 import ai.actnn.autograd.QFunction;
 import ai.actnn.internal.ConvolutionOps;
+import ai.actnn.internal.TensorOps;
 import ai.actnn.nn.BackwardChunks;
 import ai.actnn.policy.ActivationSite;
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -94,7 +96,44 @@ final class ConvolutionFunction implements QFunction {
         if (savedInput) {
             ctx.save(x, site);
         }
-        return new NDList(compute.apply(x));
+        return new NDList(compute(x));
+    }
+
+    /**
+     * The forward, a chunk of samples at a time on the CPU where PyTorch's kernel would build
+     * its column buffer for the whole batch at once: at large batches that buffer, several times
+     * the output, was the peak of a whole training step.
+     */
+    private NDArray compute(NDArray x) {
+        boolean cpu = Device.Type.CPU.equals(x.getDevice().getDeviceType());
+        long columns = cpu ? geometry.columnsPerSample(x.getShape()) : 0;
+        BackwardChunks chunks = BackwardChunks.ofWorkspace(
+                (int) x.getShape().get(0), columns * x.getDataType().getNumOfBytes());
+        if (!chunks.split()) {
+            return compute.apply(x);
+        }
+        NDArray[] out = new NDArray[1];
+        try {
+            chunks.forEach((from, to, rows) -> {
+                try (NDArray part = x.get(rows);
+                        NDArray y = compute.apply(part)) {
+                    if (out[0] == null) {
+                        long[] shape = y.getShape().getShape().clone();
+                        shape[0] = chunks.samples();
+                        out[0] = x.getManager().create(new Shape(shape), y.getDataType(), y.getDevice());
+                    }
+                    try (NDArray target = out[0].get(rows)) {
+                        TensorOps.copyInto(target, y);
+                    }
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            if (out[0] != null) {
+                out[0].close();
+            }
+            throw e;
+        }
+        return out[0];
     }
 
     @Override

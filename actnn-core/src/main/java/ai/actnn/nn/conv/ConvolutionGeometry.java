@@ -62,6 +62,36 @@ record ConvolutionGeometry(
                 kernel.getShape(), stride.getShape(), padding.getShape(), dilation.getShape(), groups, transposed);
     }
 
+    /**
+     * Returns the elements per sample of the column buffer (im2col) that PyTorch's CPU
+     * convolution builds for the whole batch before its matrix product: input channels per group
+     * times kernel positions times output positions. Zero where its kernel needs none (1x1, stride
+     * 1, no padding) or builds one sample's at a time (transposed or dilated convolutions).
+     *
+     * @param input the input shape (samples, channels, spatial axes)
+     * @return the buffer's elements per sample
+     */
+    long columnsPerSample(Shape input) {
+        int axes = kernel.dimension();
+        if (transposed || input.dimension() != axes + 2) {
+            return 0;
+        }
+        boolean pointwise = true;
+        long elements = input.get(1) / Math.max(1, groups);
+        for (int d = 0; d < axes; d++) {
+            long k = kernel.get(d);
+            long s = stride.get(d);
+            long p = padding.get(d);
+            if (dilation.get(d) != 1) {
+                return 0;
+            }
+            pointwise &= k == 1 && s == 1 && p == 0;
+            long out = (input.get(2 + d) + 2 * p - k) / s + 1;
+            elements *= k * Math.max(0, out);
+        }
+        return pointwise ? 0 : elements;
+    }
+
     String describe() {
         return Arrays.toString(kernel.getShape())
                 + (transposed ? " transposed" : "")
