@@ -47,6 +47,51 @@ public final class NormOps {
     }
 
     /**
+     * The statistics pass of {@link #batchNormForward} (running statistics updated the same way)
+     * whose first result holds the standardised input {@code x̂ = (x - mean) * invstd} in the
+     * output's buffer instead of the output: with {@link #batchNormOutput} after x̂ is packed and
+     * freed, a forward holds one full-size array besides its input at a time instead of two.
+     *
+     * @param x the input, channels on axis 1
+     * @param gamma the scale
+     * @param beta the shift
+     * @param runningMean the running mean, updated in place
+     * @param runningVar the running variance, updated in place
+     * @param momentum PyTorch's momentum (1 - DJL's momentum)
+     * @param eps the epsilon
+     * @param manager the owner of the results
+     * @return x̂, the batch mean and the batch inverse standard deviation (per channel)
+     */
+    public static NDList batchNormStandardize(
+            NDArray x,
+            NDArray gamma,
+            NDArray beta,
+            NDArray runningMean,
+            NDArray runningVar,
+            double momentum,
+            double eps,
+            NDManager manager) {
+        return TorchScriptModule.call(
+                "batch_norm_standardize", manager, x, gamma, beta, runningMean, runningVar, momentum, eps);
+    }
+
+    /**
+     * The output of batch normalisation in training mode, bit for bit {@link #batchNormForward}'s,
+     * without touching the running statistics (PyTorch's {@code native_batch_norm} again, with
+     * none).
+     *
+     * @param x the input, channels on axis 1
+     * @param gamma the scale
+     * @param beta the shift
+     * @param eps the epsilon
+     * @param manager the owner of the result
+     * @return y
+     */
+    public static NDArray batchNormOutput(NDArray x, NDArray gamma, NDArray beta, double eps, NDManager manager) {
+        return TorchScriptModule.call("batch_norm_output", manager, x, gamma, beta, eps).singletonOrThrow();
+    }
+
+    /**
      * Batch normalisation backward in training mode: PyTorch's {@code
      * native_batch_norm_backward}.
      *

@@ -97,6 +97,17 @@ public final class BackwardChunks {
         return within(samples, bytesPerSample, WORKSPACE_TARGET_BYTES);
     }
 
+    /**
+     * Returns whether a forward's full-size transient of this size is worth extra work to avoid:
+     * above {@link #WORKSPACE_TARGET_BYTES}, where it sets the peak of large batches.
+     *
+     * @param bytes the transient's size
+     * @return whether it passes the target (never when the target is 0, which turns this off)
+     */
+    public static boolean isLargeTransient(long bytes) {
+        return WORKSPACE_TARGET_BYTES > 0 && bytes > WORKSPACE_TARGET_BYTES;
+    }
+
     private static BackwardChunks within(int samples, long bytesPerSample, long target) {
         if (target <= 0 || bytesPerSample <= 0) {
             return new BackwardChunks(samples, Math.max(1, samples));

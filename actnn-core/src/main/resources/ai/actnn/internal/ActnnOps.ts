@@ -18,6 +18,15 @@ class ActnnOps(Module):
   def batch_norm_forward(self: __torch__.ActnnOps, x: Tensor, w: Tensor, b: Tensor, running_mean: Tensor, running_var: Tensor, momentum: float, eps: float) -> Tuple[Tensor, Tensor, Tensor]:
     y, save_mean, save_invstd = torch.native_batch_norm(x, w, b, running_mean, running_var, True, momentum, eps)
     return y, save_mean, save_invstd
+  def batch_norm_standardize(self: __torch__.ActnnOps, x: Tensor, w: Tensor, b: Tensor, running_mean: Tensor, running_var: Tensor, momentum: float, eps: float) -> Tuple[Tensor, Tensor, Tensor]:
+    hat, save_mean, save_invstd = torch.native_batch_norm(x, w, b, running_mean, running_var, True, momentum, eps)
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    torch.sub(x, save_mean.view(shape), out=hat)
+    hat.mul_(save_invstd.view(shape))
+    return hat, save_mean, save_invstd
+  def batch_norm_output(self: __torch__.ActnnOps, x: Tensor, w: Tensor, b: Tensor, eps: float) -> Tensor:
+    y, save_mean, save_invstd = torch.native_batch_norm(x, w, b, None, None, True, 0.0, eps)
+    return y
   def batch_norm_backward(self: __torch__.ActnnOps, grad: Tensor, x: Tensor, w: Tensor, save_mean: Tensor, save_invstd: Tensor, eps: float, mask: List[bool]) -> Tuple[Tensor, Tensor, Tensor]:
     gx, gw, gb = torch.native_batch_norm_backward(grad, x, w, None, None, save_mean, save_invstd, True, eps, mask)
     if not mask[0]:

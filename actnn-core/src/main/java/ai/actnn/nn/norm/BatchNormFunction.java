@@ -90,6 +90,10 @@ final class BatchNormFunction implements QFunction {
         long perChannel = chunks[0].getShape().size() / Math.max(1, channels);
         ActivationSite where = perChannel < FEW_VALUES ? fewValuesSite : site;
         standardized = ctx.compresses(x, where);
+        if (standardized && chunks.length == 1 && (axis == 1 || axis == -1)
+                && BackwardChunks.isLargeTransient(x.size() * x.getDataType().getNumOfBytes())) {
+            return new NDList(forwardInTwoPasses(ctx, x, gamma, beta, where));
+        }
         NDList outs = new NDList(chunks.length);
         NDList stats = new NDList(2 * chunks.length);
         for (NDArray chunk : chunks) {
@@ -148,6 +152,31 @@ final class BatchNormFunction implements QFunction {
             }
         }
         return new NDList(y);
+    }
+
+    /**
+     * The forward of a large batch with channels on axis 1 at a compressing level: x̂ in the
+     * buffer of a first pass's output, packed and freed, then PyTorch's output from a second pass
+     * (without the running statistics). One full-size array besides the input at a time, where
+     * x̂ beside the output takes two, the peak of a CNN's first blocks at large batches; the
+     * output stays PyTorch's bit for bit, which computing it from x̂ would not (a rounding
+     * difference that deep nets of few values per channel amplify to a percent). Costs a second
+     * batch-norm forward, so only above {@link BackwardChunks#isLargeTransient}.
+     */
+    private NDArray forwardInTwoPasses(ForwardContext ctx, NDArray x, NDArray gamma, NDArray beta, ActivationSite where) {
+        NDManager manager = x.getManager();
+        NDList r = NormOps.batchNormStandardize(x, gamma, beta, runningMean, runningVar, 1.0 - momentum, epsilon, manager);
+        try (NDArray hat = r.get(0);
+                NDArray mean = r.get(1);
+                NDArray invstd = r.get(2)) {
+            ctx.save(hat, where);
+            ctx.saveExact(invstd);
+        }
+        NDArray y = NormOps.batchNormOutput(x, gamma, beta, epsilon, manager);
+        if (ctx.recomputes()) {
+            ctx.declareRecomputable(y, 0, in -> affine(in, null, null, gamma, beta));
+        }
+        return y;
     }
 
     /**

@@ -48,6 +48,48 @@ class BatchNormForwardTest {
         }
     }
 
+    /**
+     * Above 64 MiB the forward packs x̂ from a first pass's buffer and takes the output from a
+     * second pass: still PyTorch's output bit for bit, the running statistics updated once.
+     */
+    @Test
+    void aLargeBatchTakesTwoPassesWithTheSameOutputAndOneRunningUpdate() {
+        Shape input = new Shape(65, 16, 128, 128);
+        assertTrue(ai.actnn.nn.BackwardChunks.isLargeTransient(input.size() * Float.BYTES), "over the target");
+        ActNNConfig config = GradientHarness.level("L2").toBuilder().optActivationCompressionBits(8).build();
+        try (GradientHarness h = new GradientHarness(BatchNorm.builder().build(), input, config)) {
+            scramble(h);
+            NDArray x = h.manager().randomNormal(0f, 40f, input, DataType.FLOAT32).add(15f);
+            NDArray[] running = runningStatistics(h);
+            NDArray[] before = {running[0].duplicate(), running[1].duplicate()};
+            Map<String, NDArray> exact = h.exactGradients(x);
+            NDArray[] afterPlain = {running[0].duplicate(), running[1].duplicate()};
+            NDArray plain = h.lastOutputs().singletonOrThrow();
+            running[0].set(before[0].toFloatArray());
+            running[1].set(before[1].toFloatArray());
+            Map<String, NDArray> ours = h.compressedGradients(x);
+            NDArray compressed = h.lastOutputs().singletonOrThrow();
+            assertTrue(plain.sub(compressed).abs().max().getFloat() == 0f, "the output differs from PyTorch's");
+            assertTrue(afterPlain[0].sub(running[0]).abs().max().getFloat() == 0f, "running mean updated differently");
+            assertTrue(afterPlain[1].sub(running[1]).abs().max().getFloat() == 0f, "running variance updated differently");
+            double err = GradientHarness.globalRelativeError(ours, exact);
+            assertTrue(err < 0.05, "relative gradient error at 8 bits " + err);
+        }
+    }
+
+    private static NDArray[] runningStatistics(GradientHarness h) {
+        NDArray mean = null;
+        NDArray variance = null;
+        for (Pair<String, Parameter> p : h.converted().getParameters()) {
+            if (p.getKey().endsWith("runningMean")) {
+                mean = p.getValue().getArray();
+            } else if (p.getKey().endsWith("runningVar")) {
+                variance = p.getValue().getArray();
+            }
+        }
+        return new NDArray[] {mean, variance};
+    }
+
     private static void scramble(GradientHarness h) {
         Random random = new Random(7);
         for (Pair<String, Parameter> p : h.converted().getParameters()) {
