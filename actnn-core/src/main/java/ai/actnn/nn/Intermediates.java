@@ -103,7 +103,14 @@ public final class Intermediates {
         return rest;
     }
 
-    private static boolean containsSame(NDList list, NDArray array) {
+    /**
+     * Returns whether a list holds this very array (identity, not NDArray's content equality).
+     *
+     * @param list the list
+     * @param array the array
+     * @return whether {@code list} contains {@code array} itself
+     */
+    public static boolean containsSame(NDList list, NDArray array) {
         for (NDArray a : list) {
             if (a == array) {
                 return true;

@@ -121,25 +121,15 @@ public class QParallel extends ParallelBlock implements QBlock {
             return false;
         }
         NDArray first = branches.get(0).get(0);
-        if (!tape.holds(first) || containsSame(inputs, first)) {
+        if (!tape.holds(first) || Intermediates.containsSame(inputs, first)) {
             return false;
         }
         for (int b = 1; b < branches.size(); b++) {
-            if (containsSame(branches.get(b), first)) {
+            if (Intermediates.containsSame(branches.get(b), first)) {
                 return false;
             }
         }
         return true;
-    }
-
-    /** Identity, not NDArray's content equality. */
-    private static boolean containsSame(NDList list, NDArray array) {
-        for (NDArray a : list) {
-            if (a == array) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private NDList forwardJoined(Tape tape, NDList inputs, Function<Block, NDList> call) {
