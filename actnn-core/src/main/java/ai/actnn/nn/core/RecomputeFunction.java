@@ -7,6 +7,7 @@ import ai.actnn.autograd.QFunction;
 import ai.actnn.autograd.Tape;
 import ai.actnn.internal.Autograd;
 import ai.actnn.internal.TensorOps;
+import ai.actnn.nn.Intermediates;
 import ai.actnn.policy.ActivationSite;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -65,21 +66,12 @@ public final class RecomputeFunction implements QFunction {
         NDList distinct = new NDList(out.size());
         for (NDArray o : out) {
             // An output that is an input (a pass-through) must be a handle of its own.
-            distinct.add(contains(inputs, o) ? o.stopGradient() : o);
+            distinct.add(Intermediates.containsSame(inputs, o) ? o.stopGradient() : o);
         }
         for (NDArray x : inputs) {
             ctx.save(x, site);
         }
         return distinct;
-    }
-
-    private static boolean contains(NDList list, NDArray array) {
-        for (NDArray a : list) {
-            if (a == array) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
