@@ -4,6 +4,10 @@
 # default "plain L0 L3"; the first is the reference) alternating in fresh JVMs ROUNDS times (default
 # 5), so that a shared machine's load affects all alike. Prints each round's ratios (the levels ran
 # back to back), their median, and the ratio of the medians, then one JSON line per level.
+# Each run measures ITERATIONS steps (default 10) after WARMUP unmeasured ones (default 20): the
+# first 15-20 steps of a JVM run slower while the JIT compiles the quantizer's vector code (ResNet-18
+# at L3: 600-800 ms a step, then 340-400; set the benchmark's logger to debug to see every step), a
+# one-time cost of a few seconds that a training run of thousands of steps does not feel.
 # Speed is measured with glibc's default allocator settings, which is what a user's training gets;
 # ACTNN_MALLOC_TUNING=1 selects the small mmap threshold that memory figures need instead (it makes
 # every large allocation fault its pages in again and slows plain DJL as much as ActNN).
@@ -17,7 +21,7 @@ for round in $(seq "${ROUNDS:-5}"); do
   for level in "${levels[@]}"; do
     # shellcheck disable=SC2086 # MODEL_ARGS is a list of options
     bin/actnn benchmark ${MODEL_ARGS:---model resnet18 --image-size 32 --batch 32} --levels "$level" \
-        --iterations "${ITERATIONS:-5}" --warmup "${WARMUP:-2}" --json | grep '^{' | sed "s/^{/{\"round\":$round,/" >> "$out"
+        --iterations "${ITERATIONS:-10}" --warmup "${WARMUP:-20}" --json | grep '^{' | sed "s/^{/{\"round\":$round,/" >> "$out"
   done
 done
 python3 - "$out" "${levels[@]}" <<'PY'

@@ -88,6 +88,7 @@ public final class BenchmarkRunner {
                     long before = measure ? ProcessMemory.rssBytes() : -1;
                     StepResult r = TrainingStep.run(trainer, data, labels, measure);
                     int i = step - config.warmup();
+                    logger.debug("step {} ({}): {} ms", step, i < 0 ? "warm-up" : "measured", r.nanos() / 1_000_000);
                     if (i >= 0) {
                         nanos[i] = r.nanos();
                         if (measure) {
