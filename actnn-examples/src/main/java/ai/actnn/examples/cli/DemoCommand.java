@@ -64,7 +64,12 @@ public final class DemoCommand implements Callable<Integer> {
     /** Steps measured per speed run (after {@link #SPEED_WARMUP}): a few are enough for a median. */
     private static final int SPEED_ITERATIONS = 8;
 
-    private static final int SPEED_WARMUP = 2;
+    /**
+     * Steps run before a speed run's measured ones: the first 15-20 steps of a JVM are slower
+     * while the JIT compiles the quantizer's vector code, a one-time cost that a training run of
+     * thousands of steps does not feel, so speed is compared after it.
+     */
+    private static final int SPEED_WARMUP = 20;
 
     /** Steps measured for the memory figures at the demo's batch; their median is reported. */
     private static final int MEMORY_ITERATIONS = 3;
