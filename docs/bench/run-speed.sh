@@ -6,7 +6,7 @@
 # back to back), their median, and the ratio of the medians, then one JSON line per level.
 # Each run measures ITERATIONS steps (default 10) after WARMUP unmeasured ones (default 20): the
 # first 15-20 steps of a JVM run slower while the JIT compiles the quantizer's vector code (ResNet-18
-# at L3: 600-800 ms a step, then 340-400; set the benchmark's logger to debug to see every step), a
+# at L3: 560-850 ms a step, then a median of about 390; set the benchmark's logger to debug to see every step), a
 # one-time cost of a few seconds that a training run of thousands of steps does not feel.
 # Speed is measured with glibc's default allocator settings, which is what a user's training gets;
 # ACTNN_MALLOC_TUNING=1 selects the small mmap threshold that memory figures need instead (it makes
