@@ -1,6 +1,7 @@
 package ai.actnn.training;
 
 import ai.actnn.config.ActNNConfig;
+import ai.actnn.internal.GlibcAllocator;
 import ai.actnn.internal.TrainerIntrospection;
 import ai.actnn.internal.TrainerPreparation;
 import ai.djl.Device;
@@ -63,6 +64,12 @@ public class ActNNTrainer extends Trainer {
     /**
      * Creates a trainer that compresses with a configuration of its own for its whole life.
      *
+     * <p>The first trainer of a process asks glibc to keep the heaps that freed tensors empty
+     * mapped for reuse (on Linux, unless the environment sets glibc's malloc thresholds itself;
+     * {@code -Dactnn.allocatorTuning=false} keeps glibc's defaults): the engine frees activations
+     * as soon as they are dead, and with glibc's defaults every step then faults its memory in
+     * anew (docs/troubleshooting.md, "Training is slower than plain DJL").
+     *
      * @param model the model (usually with a block from {@code QModule.convert})
      * @param trainingConfig DJL's training configuration
      * @param actnnConfig the compression configuration
@@ -72,6 +79,7 @@ public class ActNNTrainer extends Trainer {
         this.compression = new CompressionState(actnnConfig);
         this.devices = trainingConfig.getDevices().clone();
         this.uniqueDevices = UniqueDevicesConfig.unique(devices);
+        GlibcAllocator.applyOnce();
     }
 
     /**

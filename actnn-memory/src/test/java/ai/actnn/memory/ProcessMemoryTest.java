@@ -45,6 +45,21 @@ class ProcessMemoryTest {
     }
 
     @Test
+    void aFreshlyMappedTensorFaultsItsPagesIn() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            long before = ProcessMemory.minorFaults();
+            // 64 MiB: mapped anew (the build's MALLOC_MMAP_THRESHOLD_), its pages first touched here;
+            // transparent huge pages may back it with 2 MiB pages, one fault each
+            NDArray ones = manager.ones(new Shape(16, 1024, 1024));
+            long faults = ProcessMemory.minorFaults() - before;
+            ones.close();
+            assertTrue(faults >= TENSOR_BYTES / (2 << 20), "faults while filling 64 MiB: " + faults);
+            long idle = ProcessMemory.minorFaults();
+            assertTrue(idle >= before + faults, "the count never goes back");
+        }
+    }
+
+    @Test
     void windowReportsRetainedAndPeakBytes() {
         try (NDManager manager = NDManager.newBaseManager()) {
             MemoryWindow window = ProcessMemory.openWindow();

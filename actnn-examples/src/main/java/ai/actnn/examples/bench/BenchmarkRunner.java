@@ -86,9 +86,14 @@ public final class BenchmarkRunner {
                     NDList data = spec.randomInputs(stepManager, config.batch());
                     NDList labels = new NDList(randomLabels(stepManager, spec.classes(), config.batch()));
                     long before = measure ? ProcessMemory.rssBytes() : -1;
+                    long faults = measure && logger.isDebugEnabled() ? ProcessMemory.minorFaults() : 0;
                     StepResult r = TrainingStep.run(trainer, data, labels, measure);
                     int i = step - config.warmup();
-                    logger.debug("step {} ({}): {} ms", step, i < 0 ? "warm-up" : "measured", r.nanos() / 1_000_000);
+                    if (logger.isDebugEnabled()) {
+                        // page faults show whether the step's memory was reused or mapped anew
+                        logger.debug("step {} ({}): {} ms, {} page faults", step, i < 0 ? "warm-up" : "measured",
+                                r.nanos() / 1_000_000, measure ? ProcessMemory.minorFaults() - faults : "unknown");
+                    }
                     if (i >= 0) {
                         nanos[i] = r.nanos();
                         if (measure) {
