@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * and unmaps it on free, so the resident set rises and falls with the tensors that libtorch
  * allocates. Without it, glibc keeps freed tensor memory in its heap arenas and the resident set
  * stays at its high-water mark. {@link #mallocTuned()} tells whether the variable is set, so that
- * callers can warn.
+ * callers can warn. {@link #minorFaults()} counts the page faults that first touches of newly
+ * mapped memory cost, which tells whether a step reuses its memory or maps it anew.
  *
  * <pre>{@code
  * MemoryWindow window = ProcessMemory.openWindow();   // RSS before, peak reset
