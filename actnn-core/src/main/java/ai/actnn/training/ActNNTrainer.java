@@ -68,18 +68,19 @@ public class ActNNTrainer extends Trainer {
      * mapped for reuse (on Linux, unless the environment sets glibc's malloc thresholds itself;
      * {@code -Dactnn.allocatorTuning=false} keeps glibc's defaults): the engine frees activations
      * as soon as they are dead, and with glibc's defaults every step then faults its memory in
-     * anew (docs/troubleshooting.md, "Training is slower than plain DJL").
+     * anew (docs/troubleshooting.md, "Slow steps").
      *
      * @param model the model (usually with a block from {@code QModule.convert})
      * @param trainingConfig DJL's training configuration
      * @param actnnConfig the compression configuration
+     * @throws IllegalArgumentException if {@code actnn.allocatorTuning} or {@code
+     *     ACTNN_ALLOCATOR_TUNING} is set to something other than true or false
      */
     public ActNNTrainer(Model model, TrainingConfig trainingConfig, ActNNConfig actnnConfig) {
         super(prepared(model, trainingConfig), UniqueDevicesConfig.of(trainingConfig));
         this.compression = new CompressionState(actnnConfig);
         this.devices = trainingConfig.getDevices().clone();
         this.uniqueDevices = UniqueDevicesConfig.unique(devices);
-        GlibcAllocator.applyOnce();
     }
 
     /**
@@ -156,8 +157,13 @@ public class ActNNTrainer extends Trainer {
         collectiveTimeoutMillis = timeout.toMillis();
     }
 
-    /** Does what DJL's {@code Model.newTrainer} does before it creates a trainer. */
+    /**
+     * Sets the process's allocator once, then does what DJL's {@code Model.newTrainer} does before
+     * it creates a trainer.
+     */
     private static Model prepared(Model model, TrainingConfig trainingConfig) {
+        // before DJL's constructor creates anything: a bad switch value then leaves nothing behind
+        GlibcAllocator.applyOnce();
         TrainerPreparation.prepare(model, trainingConfig);
         return model;
     }
