@@ -830,10 +830,12 @@ inline void hostSelfTest() {
     };
     // SplitMix64: with key = golden ratio and i = 0, z is the generator's first output for seed 0.
     expect(ref::splitmixFinal(0x9E3779B97F4A7C15ull) == 0xE220A8397B1DCDAFull, "splitmix64 first output for seed 0");
-    expect(ref::randomAt(0x9E3779B97F4A7C15ull, 0) == (float)(0xE220A8397B1DCDAFull >> 40) / 16777216.0f,
-           "r(0): the top 24 bits");
-    expect(ref::randomAt(0x9E3779B97F4A7C15ull, 1) == (float)((0xE220A8397B1DCDAFull >> 8) & 0xFFFFFF) / 16777216.0f,
-           "r(1): bits 8..31");
+    // r(i): seed = low half of SplitMix64(key) = 0x7B1DCDAF, then lowbias32 of seed + i * 0x9E3779B9
+    // (answers computed independently, in Python)
+    expect(ref::randomAt(0x9E3779B97F4A7C15ull, 0) == (float)0x8C2686u / 16777216.0f, "r(0): lowbias32(seed) >> 8");
+    expect(ref::randomAt(0x9E3779B97F4A7C15ull, 1) == (float)0xD1492Eu / 16777216.0f,
+           "r(1): lowbias32(seed + 0x9E3779B9) >> 8");
+    expect(ref::randomAt(0, 1) == (float)0x01FCE5u / 16777216.0f, "r(1) of key 0: lowbias32(0x9E3779B9) >> 8");
     // binary16 roundings
     expect(ref::roundDown16(0.1f) == 0x2e66 && ref::roundUp16(0.1f) == 0x2e67, "0.1 between 0x2E66 and 0x2E67");
     expect(ref::roundNearest16(0.1f) == 0x2e66, "0.1 rounds to 0x2E66");

@@ -135,9 +135,12 @@ inline u64 splitmixFinal(u64 z) {
 }
 
 inline float randomAt(u64 key, u64 i) {
-    const u64 z = splitmixFinal(key + (i >> 1) * 0x9E3779B97F4A7C15ull);
-    const u32 u = (i % 2 == 0) ? (u32)(z >> 40) : (u32)((z >> 8) & 0xFFFFFF);
-    return (float)std::ldexp((double)u, -24);
+    const u32 seed = (u32)splitmixFinal(key + (i >> 32) * 0x9E3779B97F4A7C15ull);
+    u32 x = seed + (u32)(i & 0xFFFFFFFFull) * 0x9E3779B9u;
+    x = (x ^ (x >> 16)) * 0x7FEB352Du;
+    x = (x ^ (x >> 15)) * 0x846CA68Bu;
+    x ^= x >> 16;
+    return (float)std::ldexp((double)(x >> 8), -24);
 }
 
 // ---- tensors -----------------------------------------------------------------------------------

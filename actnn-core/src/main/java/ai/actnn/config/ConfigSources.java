@@ -1,10 +1,13 @@
 package ai.actnn.config;
 
+import ai.actnn.internal.SettingLookup;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -62,21 +65,16 @@ final class ConfigSources {
         }
 
         void apply(Function<String, String> properties, Map<String, String> environment, Consumer<String> setter) {
-            String value = properties.apply(property);
-            String source = "-D" + property;
-            if (value == null) {
-                value = environment.get(variable);
-                source = variable;
-            }
-            if (value == null) {
+            Optional<SettingLookup.Found> found = SettingLookup.find(property, variable, properties, environment);
+            if (found.isEmpty()) {
                 return;
             }
             try {
-                setter.accept(value);
+                setter.accept(found.get().value());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(source + "=" + value + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(found.get().describe() + ": " + e.getMessage(), e);
             }
-            logger.debug("ActNN setting {}={} from {}", property, value, source);
+            logger.debug("ActNN setting {}={} from {}", property, found.get().value(), found.get().source());
         }
     }
 

@@ -114,19 +114,14 @@ public final class GlibcAllocator {
      * @throws IllegalArgumentException if the switch has a value other than true or false
      */
     static Optional<String> reasonToSkip(UnaryOperator<String> properties, Map<String, String> environment, String osName) {
-        String value = properties.apply(PROPERTY);
-        String source = "-D" + PROPERTY;
-        if (value == null) {
-            value = environment.get(VARIABLE);
-            source = VARIABLE;
-        }
-        if (value != null) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
+        Optional<SettingLookup.Found> found = SettingLookup.find(PROPERTY, VARIABLE, properties, environment);
+        if (found.isPresent()) {
+            String v = found.get().value().trim().toLowerCase(Locale.ROOT);
             if (v.equals("false")) {
-                return Optional.of(source + "=false");
+                return Optional.of(found.get().source() + "=false");
             }
             if (!v.equals("true")) {
-                throw new IllegalArgumentException(source + "=" + value + ": expected true or false");
+                throw new IllegalArgumentException(found.get().describe() + ": expected true or false");
             }
         }
         if (!osName.toLowerCase(Locale.ROOT).startsWith("linux")) {

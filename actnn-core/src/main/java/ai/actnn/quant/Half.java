@@ -92,6 +92,12 @@ public final class Half {
      * @return the half's bits
      */
     public static short roundDown(float f) {
+        int x = Float.floatToRawIntBits(f);
+        int abs = x & 0x7FFFFFFF;
+        if (normalRange(abs)) {
+            // a negative value moves away from zero when it is not a half already
+            return (short) (truncated(x) + (inexact(abs) & (x >> 31)));
+        }
         short h = fromFloat(f);
         return toFloat(h) > f ? nextDown(h) : h;
     }
@@ -104,8 +110,35 @@ public final class Half {
      * @return the half's bits
      */
     public static short roundUp(float f) {
+        int x = Float.floatToRawIntBits(f);
+        int abs = x & 0x7FFFFFFF;
+        if (normalRange(abs)) {
+            // a positive value moves away from zero when it is not a half already
+            return (short) (truncated(x) + (inexact(abs) & ~(x >> 31)));
+        }
         short h = fromFloat(f);
         return toFloat(h) < f ? nextUp(h) : h;
+    }
+
+    /*
+     * The directed roundings run once per group of every quantized tensor, so their common case
+     * avoids the data-dependent branches of fromFloat-then-adjust: for magnitudes in [2^-14,
+     * 2^16) a float's bits truncated to 10 mantissa bits are the half towards zero, and one more
+     * in the magnitude is the next half away from zero (carrying into the exponent, or from 65504
+     * into infinity).
+     */
+
+    private static boolean normalRange(int abs) {
+        return abs >= 0x38800000 && abs < 0x47800000;
+    }
+
+    private static int truncated(int x) {
+        int abs = x & 0x7FFFFFFF;
+        return ((x >>> 16) & SIGN) | (((abs >>> 23) - 112) << 10) | ((abs >>> 13) & 0x3FF);
+    }
+
+    private static int inexact(int abs) {
+        return ((abs & 0x1FFF) + 0x1FFF) >>> 13;
     }
 
     /**

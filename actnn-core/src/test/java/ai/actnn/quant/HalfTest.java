@@ -72,4 +72,19 @@ class HalfTest {
         assertEquals(0x0001, Half.roundUp(1e-30f) & 0xFFFF);
         assertEquals(0x0000, Half.roundUp(0f) & 0xFFFF);
     }
+
+    @Test
+    void directedRoundingsAreExactAcrossTheNormalRange() {
+        // the fast path's range, [2^-14, 2^16), both signs, every 61st float (and its neighbours
+        // at the ends): the result is the nearest half on the requested side
+        for (int abs = 0x38800000 - 2; abs <= 0x47800000 + 2; abs += abs < 0x38800002 || abs > 0x477FFFF0 ? 1 : 61) {
+            for (int sign : new int[] {0, 0x80000000}) {
+                float f = Float.intBitsToFloat(abs | sign);
+                short down = Half.roundDown(f);
+                short up = Half.roundUp(f);
+                assertTrue(Half.toFloat(down) <= f && Half.toFloat(Half.nextUp(down)) > f, "roundDown(" + f + ")");
+                assertTrue(Half.toFloat(up) >= f && Half.toFloat(Half.nextDown(up)) < f, "roundUp(" + f + ")");
+            }
+        }
+    }
 }

@@ -146,7 +146,8 @@ static __device__ __forceinline__ actnn_u16 actnn_f2h(float f, int mode) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The counter-based random numbers of docs/format.md (SplitMix64 finaliser, 64-bit integer math)
+// The counter-based random numbers of docs/format.md: a 32-bit seed per 2^32 elements (SplitMix64
+// finaliser of the key, 64-bit math), then one 32-bit hash per element (Weyl step, lowbias32)
 // ---------------------------------------------------------------------------------------------
 
 static __device__ __forceinline__ actnn_u64 actnn_mix(actnn_u64 z) {
@@ -161,22 +162,12 @@ static __device__ __forceinline__ float actnn_unit(actnn_u32 u24) {
 
 // r(i) for one element.
 static __device__ __forceinline__ float actnn_rand(actnn_u64 key, actnn_u64 i) {
-    const actnn_u64 z = actnn_mix(key + (i >> 1) * 0x9E3779B97F4A7C15ull);
-    return actnn_unit((i & 1ull) == 0ull ? (actnn_u32)(z >> 40) : (actnn_u32)((z >> 8) & 0xffffffull));
-}
-
-// r(i0) and r(i0 + 1): one hash when i0 is even (the pair shares it), two when it is odd.
-static __device__ __forceinline__ void actnn_rand_pair(actnn_u64 key, actnn_u64 i0, float& r0, float& r1) {
-    const actnn_u64 p = i0 >> 1;
-    const actnn_u64 z = actnn_mix(key + p * 0x9E3779B97F4A7C15ull);
-    if ((i0 & 1ull) == 0ull) {
-        r0 = actnn_unit((actnn_u32)(z >> 40));
-        r1 = actnn_unit((actnn_u32)((z >> 8) & 0xffffffull));
-    } else {
-        r0 = actnn_unit((actnn_u32)((z >> 8) & 0xffffffull));
-        const actnn_u64 z1 = actnn_mix(key + (p + 1ull) * 0x9E3779B97F4A7C15ull);
-        r1 = actnn_unit((actnn_u32)(z1 >> 40));
-    }
+    const actnn_u32 seed = (actnn_u32)actnn_mix(key + (i >> 32) * 0x9E3779B97F4A7C15ull);
+    actnn_u32 x = seed + (actnn_u32)i * 0x9E3779B9u;
+    x = (x ^ (x >> 16)) * 0x7FEB352Du;
+    x = (x ^ (x >> 15)) * 0x846CA68Bu;
+    x ^= x >> 16;
+    return actnn_unit(x >> 8);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,7 +364,8 @@ static __device__ __forceinline__ void actnn_encode_chunk(actnn_u32* __restrict_
         float rr0 = 0.5f;
         float rr1 = 0.5f;
         if (stochastic) {
-            actnn_rand_pair(key, i0, rr0, rr1);
+            rr0 = actnn_rand(key, i0);
+            rr1 = actnn_rand(key, i0 + 1ull);
         }
         q0 = actnn_code(a, rr0, rec, bf, bmax);
         if (r1) {

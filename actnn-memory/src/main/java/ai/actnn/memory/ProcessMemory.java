@@ -114,13 +114,7 @@ public final class ProcessMemory {
      * @throws UnsupportedOperationException off Linux
      */
     public static long minorFaults() {
-        requireSupported();
-        String stat;
-        try {
-            stat = Files.readString(STAT, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + STAT, e);
-        }
+        String stat = read(STAT);
         // The command name (field 2) may hold spaces: count fields after its closing parenthesis,
         // where the state is field 3 and minflt field 10.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
@@ -247,11 +241,15 @@ public final class ProcessMemory {
     }
 
     private static String readStatus() {
+        return read(STATUS);
+    }
+
+    private static String read(Path file) {
         requireSupported();
         try {
-            return Files.readString(STATUS, StandardCharsets.US_ASCII);
+            return Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + STATUS, e);
+            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 

@@ -31,9 +31,10 @@ final class Analyzer implements Parallel.Body {
     @Override
     public void run(int from, int to) {
         Scratch scratch = Scratch.forThread(geometry.groupSize);
-        for (int g = from; g < to; g++) {
-            int length = geometry.length(g);
-            input.read(geometry.firstElement(g), scratch.values, length, scratch);
+        GroupCursor at = new GroupCursor(geometry, from);
+        for (int g = from; g < to; g++, at.next()) {
+            int length = at.length();
+            input.read(at.firstElement(), scratch.values, length, scratch);
             analyze(kernel, scratch.values, length, scratch.minMax, mins, maxs, g);
         }
     }

@@ -279,7 +279,7 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
         Masks.Flags flags =
                 (first, length, scratch) -> {
                     float[] r = scratch.random;
-                    kernel.uniform(key, first, r, length, scratch.pairs);
+                    kernel.uniform(key, first, r, length);
                     byte[] out = scratch.codes;
                     for (int i = 0; i < length; i++) {
                         out[i] = (byte) (r[i] >= rate ? 1 : 0);

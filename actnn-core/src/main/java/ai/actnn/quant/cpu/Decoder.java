@@ -44,8 +44,9 @@ final class Decoder implements Parallel.Body {
         int recordInts = layout.recordInts();
         int[] records = new int[(to - from) * recordInts];
         packedInts.get(layout.metadataOffset() / 4 + from * recordInts, records);
-        for (int g = from; g < to; g++) {
-            int b = layout.bitsOf(g);
+        GroupCursor at = new GroupCursor(geometry, from);
+        for (int g = from; g < to; g++, at.next()) {
+            int b = layout.bitsOf(at);
             int r = (g - from) * recordInts;
             float lo;
             float step;
@@ -56,10 +57,10 @@ final class Decoder implements Parallel.Body {
                 lo = Float.intBitsToFloat(records[r]);
                 step = Float.intBitsToFloat(records[r + 1]);
             }
-            int length = geometry.length(g);
-            packed.get(layout.payloadOffset(g), scratch.packed, 0, (length * b + 7) / 8);
+            int length = at.length();
+            packed.get(layout.payloadOffset(at), scratch.packed, 0, (length * b + 7) / 8);
             kernel.decode(scratch.packed, length, b, lo, step, scratch.values);
-            output.write(geometry.firstElement(g), scratch.values, length, scratch);
+            output.write(at.firstElement(), scratch.values, length, scratch);
         }
     }
 }

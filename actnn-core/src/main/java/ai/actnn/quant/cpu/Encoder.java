@@ -84,8 +84,9 @@ final class Encoder implements Parallel.Body {
         AtomicBoolean ineligible = new AtomicBoolean();
         // a record costs about as much as a few dozen elements
         parallel.run(layout.geometry().groups, 32, (from, to) -> {
-            for (int g = from; g < to && !ineligible.get(); g++) {
-                if (!Float.isNaN(mins[g]) && !fp16Eligible(mins[g], maxs[g], levels(layout.bitsOf(g)))) {
+            GroupCursor at = new GroupCursor(layout.geometry(), from);
+            for (int g = from; g < to && !ineligible.get(); g++, at.next()) {
+                if (!Float.isNaN(mins[g]) && !fp16Eligible(mins[g], maxs[g], levels(layout.bitsOf(at)))) {
                     ineligible.set(true);
                 }
             }
@@ -111,14 +112,15 @@ final class Encoder implements Parallel.Body {
         boolean fp16 = layout.metadataType() == MetadataType.FP16;
         int recordInts = layout.recordInts();
         int[] records = new int[(to - from) * recordInts];
-        for (int g = from; g < to; g++) {
+        GroupCursor at = new GroupCursor(geometry, from);
+        for (int g = from; g < to; g++, at.next()) {
             if (fused && betLost.get()) {
                 return;
             }
-            int b = layout.bitsOf(g);
+            int b = layout.bitsOf(at);
             int levels = levels(b);
-            int length = geometry.length(g);
-            long first = geometry.firstElement(g);
+            int length = at.length();
+            long first = at.firstElement();
             int r = (g - from) * recordInts;
             boolean finite;
             if (fused) {
@@ -158,7 +160,7 @@ final class Encoder implements Parallel.Body {
                 kernel.encode(scratch.values, length, lo, inv, levels, first, key, stochastic, scratch);
                 kernel.pack(scratch.codes, geometry.groupSize, b, scratch.packed);
             }
-            out.put(layout.payloadOffset(g), scratch.packed, 0, bytes);
+            out.put(layout.payloadOffset(at), scratch.packed, 0, bytes);
         }
         outInts.put(layout.metadataOffset() / 4 + from * recordInts, records);
     }

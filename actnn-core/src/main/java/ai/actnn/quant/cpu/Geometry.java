@@ -31,27 +31,6 @@ final class Geometry {
     }
 
     /**
-     * Returns the row-major index of a group's first element.
-     *
-     * @param group the group
-     * @return the element index
-     */
-    long firstElement(int group) {
-        return (group / groupsPerSample) * features + (long) (group % groupsPerSample) * groupSize;
-    }
-
-    /**
-     * Returns the number of real (non-padding) elements of a group.
-     *
-     * @param group the group
-     * @return between 1 and the group size
-     */
-    int length(int group) {
-        long start = (long) (group % groupsPerSample) * groupSize;
-        return (int) Math.min(groupSize, features - start);
-    }
-
-    /**
      * Returns the sample a group belongs to.
      *
      * @param group the group
@@ -61,15 +40,4 @@ final class Geometry {
         return group / groupsPerSample;
     }
 
-    /**
-     * Returns the byte offset of a group's codes.
-     *
-     * @param group the group
-     * @param sampleOffsets the payload offset of every sample
-     * @param bits the bits of the group's sample
-     * @return the offset, a multiple of 4
-     */
-    long payloadOffset(int group, long[] sampleOffsets, int bits) {
-        return sampleOffsets[sample(group)] + (long) (group % groupsPerSample) * groupSize / 8 * bits;
-    }
 }

@@ -60,12 +60,11 @@ interface GroupKernel {
      *
      * @param key the key of the stream
      * @param first the first element's index
-     * @param dst receives the numbers from index 0; it must have room for 16 more (vector
-     *     kernels write whole blocks)
+     * @param dst receives the numbers from index 0; it must have room up to the next multiple of
+     *     8 (vector kernels write whole vectors)
      * @param length how many numbers
-     * @param spare working space of at least {@code length / 4 + 8} longs
      */
-    default void uniform(long key, long first, float[] dst, int length, long[] spare) {
+    default void uniform(long key, long first, float[] dst, int length) {
         CounterRng.fill(key, first, dst, 0, length);
     }
 

@@ -29,23 +29,24 @@ record Layout(Geometry geometry, byte[] bits, long[] sampleOffsets, MetadataType
     }
 
     /**
-     * Returns the bits of a group's sample.
+     * Returns the bits per code of the cursor's group.
      *
-     * @param group the group
-     * @return the bits
+     * @param at the cursor
+     * @return 1 to 8
      */
-    int bitsOf(int group) {
-        return bits[geometry.sample(group)];
+    int bitsOf(GroupCursor at) {
+        return bits[at.sample()];
     }
 
     /**
-     * Returns the byte offset of a group's codes.
+     * Returns the byte offset of the cursor's group's codes.
      *
-     * @param group the group
+     * @param at the cursor
      * @return the offset
      */
-    int payloadOffset(int group) {
-        return (int) geometry.payloadOffset(group, sampleOffsets, bitsOf(group));
+    int payloadOffset(GroupCursor at) {
+        int b = bitsOf(at);
+        return (int) (sampleOffsets[at.sample()] + at.offsetInSample() / 8 * b);
     }
 
     /**

@@ -8,7 +8,7 @@ package ai.actnn.quant.cpu;
  */
 final class Scratch {
 
-    /** Slack after each array: room for extra vectors past a partial group and an odd start. */
+    /** Slack after each array: room for extra vectors past a partial group. */
     private static final int SLACK = 32;
 
     final float[] values;
@@ -16,7 +16,6 @@ final class Scratch {
     final byte[] codes;
     final byte[] packed;
     final short[] halves;
-    final long[] pairs;
     final float[] minMax = new float[2];
 
     private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
@@ -50,6 +49,5 @@ final class Scratch {
         codes = new byte[groupSize];
         packed = new byte[groupSize + SLACK];
         halves = new short[groupSize];
-        pairs = new long[groupSize / 4 + SLACK];
     }
 }

@@ -5,7 +5,6 @@ import ai.actnn.quant.CounterRng;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -20,21 +19,19 @@ import java.util.Arrays;
  *
  * <p>Two operations avoid what JDK 17 compiles poorly: the float-to-int conversion (not
  * intrinsified: floor is computed with the 2^23 rounding trick, exact for the values in {@code
- * [0, 2^23)} that clamping leaves), and the pairing of random numbers (each 64-bit lane hashes one
- * pair of elements and is reinterpreted as the pair's two 32-bit lanes).
+ * [0, 2^23)} that clamping leaves), and 64-bit lanes (AVX2 has no 64-bit multiplication, which the
+ * random numbers therefore avoid).
  */
 final class VectorKernel implements GroupKernel {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-    private static final VectorSpecies<Long> L = LongVector.SPECIES_256;
     private static final int LANES = 8;
     private static final float TWO_POW_23 = 0x1p23f;
     private static final int TWO_POW_23_BITS = Float.floatToRawIntBits(TWO_POW_23);
-    private static final LongVector PAIR_STEPS =
-            LongVector.fromArray(L, new long[] {0, CounterRng.GOLDEN_GAMMA, 2 * CounterRng.GOLDEN_GAMMA,
-                3 * CounterRng.GOLDEN_GAMMA}, 0);
-    private static final long FOUR_PAIRS = 4 * CounterRng.GOLDEN_GAMMA;
+    /** Lane {@code i} holds {@code i} Weyl steps: the counters of eight consecutive elements. */
+    private static final IntVector WEYL_LANES = IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0)
+            .mul(CounterRng.WEYL_STEP);
     /**
      * Per-lane shifts that bring code {@code lane} of eight {@code bits}-bit codes to bit 0: from
      * one 32-bit word up to 4 bits ({@code lane * bits}), and from two words, codes 0-3 and codes
@@ -79,21 +76,50 @@ final class VectorKernel implements GroupKernel {
         int padded = roundUp(length);
         // Copies of a real element in the padding leave the minimum and maximum unchanged.
         Arrays.fill(x, length, padded, x[0]);
-        // Compare-and-blend is about half the work of the NaN-propagating min/max; NaN, which
-        // compares false, is caught by v - v instead (NaN for NaN and infinities, else 0),
-        // and a group with either is reported as NaN.
-        FloatVector mn = FloatVector.fromArray(F, x, 0);
-        FloatVector mx = mn;
-        FloatVector poison = mn.sub(mn);
-        for (int i = LANES; i < padded; i += LANES) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            mn = mn.blend(v, v.compare(VectorOperators.LT, mn));
-            mx = mx.blend(v, v.compare(VectorOperators.GT, mx));
-            poison = poison.add(v.sub(v));
+        // Compare-and-blend is about half the work of the NaN-propagating min/max. Four
+        // independent chains hide its latency (one chain waits on the previous blend at every
+        // step). NaN, which compares false, is caught by v - v instead (NaN for NaN and
+        // infinities, else +0, all bits clear), and a group with either is reported as NaN.
+        FloatVector mn0 = FloatVector.fromArray(F, x, 0);
+        FloatVector mx0 = mn0;
+        FloatVector mn1 = mn0;
+        FloatVector mx1 = mn0;
+        FloatVector mn2 = mn0;
+        FloatVector mx2 = mn0;
+        FloatVector mn3 = mn0;
+        FloatVector mx3 = mn0;
+        IntVector poison = mn0.sub(mn0).reinterpretAsInts();
+        int i = LANES;
+        for (; i + 4 * LANES <= padded; i += 4 * LANES) {
+            FloatVector a = FloatVector.fromArray(F, x, i);
+            FloatVector b = FloatVector.fromArray(F, x, i + LANES);
+            FloatVector c = FloatVector.fromArray(F, x, i + 2 * LANES);
+            FloatVector d = FloatVector.fromArray(F, x, i + 3 * LANES);
+            mn0 = mn0.blend(a, a.compare(VectorOperators.LT, mn0));
+            mx0 = mx0.blend(a, a.compare(VectorOperators.GT, mx0));
+            mn1 = mn1.blend(b, b.compare(VectorOperators.LT, mn1));
+            mx1 = mx1.blend(b, b.compare(VectorOperators.GT, mx1));
+            mn2 = mn2.blend(c, c.compare(VectorOperators.LT, mn2));
+            mx2 = mx2.blend(c, c.compare(VectorOperators.GT, mx2));
+            mn3 = mn3.blend(d, d.compare(VectorOperators.LT, mn3));
+            mx3 = mx3.blend(d, d.compare(VectorOperators.GT, mx3));
+            poison = poison.or(a.sub(a).reinterpretAsInts().or(b.sub(b).reinterpretAsInts()))
+                    .or(c.sub(c).reinterpretAsInts().or(d.sub(d).reinterpretAsInts()));
         }
-        boolean finite = !Float.isNaN(poison.reduceLanes(VectorOperators.ADD));
-        result[0] = finite ? mn.reduceLanes(VectorOperators.MIN) : Float.NaN;
-        result[1] = finite ? mx.reduceLanes(VectorOperators.MAX) : Float.NaN;
+        for (; i < padded; i += LANES) {
+            FloatVector a = FloatVector.fromArray(F, x, i);
+            mn0 = mn0.blend(a, a.compare(VectorOperators.LT, mn0));
+            mx0 = mx0.blend(a, a.compare(VectorOperators.GT, mx0));
+            poison = poison.or(a.sub(a).reinterpretAsInts());
+        }
+        if (poison.reduceLanes(VectorOperators.OR) != 0) {
+            result[0] = Float.NaN;
+            result[1] = Float.NaN;
+            return;
+        }
+        // no NaN is left, so the plain min and max are exact
+        result[0] = mn0.min(mn1).min(mn2.min(mn3)).reduceLanes(VectorOperators.MIN);
+        result[1] = mx0.max(mx1).max(mx2.max(mx3)).reduceLanes(VectorOperators.MAX);
     }
 
     /** {@inheritDoc} */
@@ -109,10 +135,11 @@ final class VectorKernel implements GroupKernel {
             boolean stochastic,
             Scratch scratch) {
         float[] random = scratch.random;
-        int offset = (int) (first & 1);
         int padded = roundUp(length);
         if (stochastic) {
-            fillRandom(key, first >>> 1, random, padded + offset, scratch.pairs);
+            // hashing into an array and reading it back is faster here than hashing in the
+            // coding loop, which C2 compiles worse
+            uniform(key, first, random, padded);
         }
         byte[] codes = scratch.codes;
         FloatVector vlo = FloatVector.broadcast(F, lo);
@@ -122,7 +149,7 @@ final class VectorKernel implements GroupKernel {
         FloatVector top = FloatVector.broadcast(F, (float) levels);
         FloatVector magic = FloatVector.broadcast(F, TWO_POW_23);
         for (int i = 0; i < padded; i += LANES) {
-            FloatVector r = stochastic ? FloatVector.fromArray(F, random, i + offset) : half;
+            FloatVector r = stochastic ? FloatVector.fromArray(F, random, i) : half;
             FloatVector y = FloatVector.fromArray(F, x, i).sub(vlo).mul(vinv).add(r);
             // clamp to [0, levels] first (NaN, only possible with foreign statistics, becomes 0
             // like the scalar (int) cast), then floor exactly with the 2^23 trick
@@ -137,58 +164,35 @@ final class VectorKernel implements GroupKernel {
         Arrays.fill(codes, length, codes.length, (byte) 0);
     }
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Eight elements' hashes per step, in 32-bit lanes; a range that crosses a multiple of
+     * 2^32 elements (where the seed changes) goes to the scalar reference.
+     */
     @Override
-    public void uniform(long key, long first, float[] dst, int length, long[] spare) {
-        if ((first & 1) != 0) {
-            // an odd start would need the rearrangement that encode does with its offset
+    public void uniform(long key, long first, float[] dst, int length) {
+        int padded = roundUp(length);
+        if ((first >>> 32) != ((first + padded - 1) >>> 32)) {
             CounterRng.fill(key, first, dst, 0, length);
             return;
         }
-        fillRandom(key, first >>> 1, dst, length, spare);
-    }
-
-    /**
-     * Writes the random numbers of elements {@code 2 * pair ...} to {@code dst[0, count)}
-     * (rounded up to a multiple of 16). Each 64-bit lane hashes one pair and is rearranged to
-     * hold the even element's 24 bits in its low half and the odd element's in its high half,
-     * which read as 32-bit lanes is the elements' order.
-     *
-     * <p>The 64-bit multiplications dominate, and AVX2 has no vector instruction for them: the
-     * vector unit emulates them at about the speed of the scalar multiplier. So the scalar units
-     * hash the second half of the pairs in the same loop (into {@code spare}), in parallel with
-     * the vector unit hashing the first half, and a short loop converts them afterwards.
-     */
-    private static void fillRandom(long key, long pair, float[] dst, int count, long[] spare) {
-        int half = ((count + 2 * LANES - 1) & -(2 * LANES)) / 2; // elements per half, a multiple of 8
-        long start = key + pair * CounterRng.GOLDEN_GAMMA;
-        LongVector counter = LongVector.broadcast(L, start).add(PAIR_STEPS);
-        long scalarCounter = start + (half / 2) * CounterRng.GOLDEN_GAMMA;
-        for (int i = 0, p = 0; i < half; i += LANES, p += 4) {
-            toUniform(mix(counter)).intoArray(dst, i);
-            counter = counter.add(FOUR_PAIRS);
-            spare[p] = CounterRng.mix(scalarCounter);
-            spare[p + 1] = CounterRng.mix(scalarCounter + CounterRng.GOLDEN_GAMMA);
-            spare[p + 2] = CounterRng.mix(scalarCounter + 2 * CounterRng.GOLDEN_GAMMA);
-            spare[p + 3] = CounterRng.mix(scalarCounter + 3 * CounterRng.GOLDEN_GAMMA);
-            scalarCounter += FOUR_PAIRS;
-        }
-        for (int i = 0, p = 0; i < half; i += LANES, p += 4) {
-            toUniform(LongVector.fromArray(L, spare, p)).intoArray(dst, half + i);
+        IntVector counter = IntVector.broadcast(I, CounterRng.seed(key, first) + (int) first * CounterRng.WEYL_STEP)
+                .add(WEYL_LANES);
+        int eightSteps = LANES * CounterRng.WEYL_STEP;
+        for (int i = 0; i < padded; i += LANES) {
+            unit(counter).intoArray(dst, i);
+            counter = counter.add(eightSteps);
         }
     }
 
-    private static LongVector mix(LongVector z) {
-        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
-        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
-        return z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
-    }
-
-    /** Turns four pair hashes into the eight elements' numbers, in element order. */
-    private static FloatVector toUniform(LongVector z) {
-        LongVector pairBits = z.lanewise(VectorOperators.LSHR, 40)
-                .or(z.lanewise(VectorOperators.LSHR, 8).and(0xFFFFFFL).lanewise(VectorOperators.LSHL, 32));
-        return ((FloatVector) pairBits.reinterpretAsInts().convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+    /** The numbers of eight elements from their Weyl counters: lowbias32, then the top 24 bits. */
+    private static FloatVector unit(IntVector counter) {
+        IntVector x = counter.lanewise(VectorOperators.XOR, counter.lanewise(VectorOperators.LSHR, 16))
+                .mul(CounterRng.MIX_1);
+        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15)).mul(CounterRng.MIX_2);
+        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
+        return ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
     }
 
     /**

@@ -444,12 +444,15 @@ public final class ReferenceDataGenerator {
      * @return r(i) in [0, 1)
      */
     static float randomAt(long key, long i) {
-        long z = key + (i >>> 1) * 0x9E3779B97F4A7C15L;
+        long z = key + (i >>> 32) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         z = z ^ (z >>> 31);
-        long u = (i & 1) == 0 ? z >>> 40 : (z >>> 8) & 0xFFFFFFL;
-        return u * 0x1p-24f;
+        int x = (int) z + (int) i * 0x9E3779B9;
+        x = (x ^ (x >>> 16)) * 0x7FEB352D;
+        x = (x ^ (x >>> 15)) * 0x846CA68B;
+        x = x ^ (x >>> 16);
+        return (x >>> 8) * 0x1p-24f;
     }
 
     // ---- file writing ---------------------------------------------------------------------------
