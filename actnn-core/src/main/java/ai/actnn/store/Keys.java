@@ -1,5 +1,7 @@
 package ai.actnn.store;
 
+import ai.actnn.quant.CounterRng;
+
 /** Derives the keys of the random streams of stochastic rounding: one per saved activation. */
 public final class Keys {
 
@@ -14,9 +16,6 @@ public final class Keys {
      * @return the key
      */
     public static long mix(long a, long b) {
-        long z = a * 0x9E3779B97F4A7C15L + b;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return CounterRng.mix(a * CounterRng.GOLDEN_GAMMA + b);
     }
 }
