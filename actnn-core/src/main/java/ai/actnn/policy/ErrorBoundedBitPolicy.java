@@ -11,6 +11,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.SplittableRandom;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,15 @@ import org.slf4j.LoggerFactory;
  * AC-GC's own form, Cauchy-Schwarz over the products of each gradient entry with {@code |error|
  * <= step / 2} per element, which needs more bits.
  *
+ * <p><b>Widths between integers.</b> A layer whose bound lies between two integer widths is not
+ * rounded up to the wider one: a fraction {@code p} of its samples, drawn afresh at random in
+ * every call, gets the width {@code b} and the others {@code b - 1}. The errors of different
+ * samples are independent and the error bound is a sum over samples ({@code Q = sum_n Q_n}), so
+ * over the draw and the rounding {@code E ||g~ - g||^2 <= Q (p / (2^b - 1)^2 + (1 - p) / (2^(b-1)
+ * - 1)^2)} for any batch; {@code p} is the least fraction that keeps this within the bound,
+ * rounded up to whole samples. Since {@code 1 / (2^b - 1)^2} is convex in {@code b}, mixing the
+ * two neighbouring widths is the cheapest way to reach a variance between them.
+ *
  * <p>AC-GC's schedule: the quantities are measured in the compressed backward of the first step
  * and then every {@link ActNNConfig#getAutoInterval()} steps, kept for the last {@link #HISTORY}
  * measurements, and the bits chosen from the means of {@code Q} and of {@code ||g||^2}; in between
@@ -67,6 +77,7 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
     private static final Logger logger = LoggerFactory.getLogger(ErrorBoundedBitPolicy.class);
 
     private final Map<ActivationSite, Site> sites = new LinkedHashMap<>();
+    private final long seed;
     private ActNNConfig config;
     private long step = -1;
     private boolean measuring;
@@ -78,6 +89,7 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
      */
     public ErrorBoundedBitPolicy(ActNNConfig config) {
         this.config = config;
+        this.seed = config.getSeed();
     }
 
     /** One measurement of a site: the error at one step and the gradient's squared norm. */
@@ -95,7 +107,13 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
     private static final class Site {
         final String name;
         final ActivationSite.Kind kind;
+        final int ordinal;
+        /** The wider of the site's two widths; {@link #upperFraction} of the samples get it. */
         int bits;
+        /** The fraction of samples at {@link #bits}; the others get one bit fewer. */
+        double upperFraction = 1;
+        /** Calls of the site in this step: each draws its own samples for the wider width. */
+        int calls;
         final Deque<ForwardMeasurement> forwards = new ArrayDeque<>();
         double q;
         double gradientClean;
@@ -104,13 +122,20 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
         boolean silentReported;
         final Deque<Measurement> history = new ArrayDeque<>();
 
-        Site(ActivationSite site, int bits) {
+        Site(ActivationSite site, int bits, int ordinal) {
             this.name = site.toString();
             this.kind = site.getKind();
             this.bits = bits;
+            this.ordinal = ordinal;
+        }
+
+        /** The expected bits of a sample. */
+        double averageBits() {
+            return bits - (1 - upperFraction);
         }
 
         void resetStep() {
+            calls = 0;
             forwards.clear();
             q = 0;
             gradientClean = 0;
@@ -136,11 +161,41 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
 
     @Override
     public synchronized int[] bitsFor(ActivationSite site, GroupStats stats, int samples) {
-        Site s = sites.computeIfAbsent(site, k -> new Site(k, config.getInitialBits()));
-        if (measuring && stats != null) {
-            s.forwards.addLast(ForwardMeasurement.of(site, stats, s.bits, config.isStochastic()));
+        Site s = sites.computeIfAbsent(site, k -> new Site(k, config.getInitialBits(), sites.size()));
+        int[] bits = FixedBitPolicy.uniform(s.bits, samples);
+        int upper = upperSamples(s.upperFraction, samples);
+        if (upper < samples) {
+            // which samples get the wider width must not depend on the data: a fresh random
+            // subset per call keeps the bound an expectation over any batch
+            SplittableRandom random = new SplittableRandom(seed ^ (step * 0x9E3779B97F4A7C15L)
+                    ^ ((long) s.ordinal << 32) ^ s.calls);
+            int[] order = new int[samples];
+            for (int i = 0; i < samples; i++) {
+                order[i] = i;
+            }
+            for (int i = 0; i < samples - upper; i++) {
+                int j = i + random.nextInt(samples - i);
+                int chosen = order[j];
+                order[j] = order[i];
+                order[i] = chosen;
+                bits[chosen] = s.bits - 1;
+            }
         }
-        return FixedBitPolicy.uniform(s.bits, samples);
+        s.calls++;
+        if (measuring && stats != null) {
+            // the correction of the measured gradient uses the narrowest width's (larger) error
+            int narrowest = upper < samples ? s.bits - 1 : s.bits;
+            s.forwards.addLast(ForwardMeasurement.of(site, stats, narrowest, config.isStochastic()));
+        }
+        return bits;
+    }
+
+    /** The samples of a call that get the wider width: the fraction rounded up to whole samples. */
+    static int upperSamples(double upperFraction, int samples) {
+        if (upperFraction >= 1) {
+            return samples;
+        }
+        return (int) Math.min(samples, Math.ceil(upperFraction * samples));
     }
 
     @Override
@@ -226,7 +281,7 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
         }
         double bound = config.getErrorBound();
         int measured = 0;
-        long bitsSum = 0;
+        double bitsSum = 0;
         for (Map.Entry<ActivationSite, Site> e : sites.entrySet()) {
             Site s = e.getValue();
             if (s.observed == 0) {
@@ -241,18 +296,20 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
                 s.history.removeFirst();
             }
             int chosen = chooseBits(meanQ(s), meanGradient(s), bound);
+            double fraction = upperFraction(meanQ(s), meanGradient(s), bound, chosen);
             if (logger.isDebugEnabled()) {
                 // Q / ||g||^2 is the e^2 that 1 bit would need; a width b needs it over (2^b - 1)^2
-                logger.debug("ActNN auto bits {}: {} -> {} (Q / ||g||^2 = {})", s.name, s.bits, chosen,
-                        String.format("%.4g", meanQ(s) / meanGradient(s)));
+                logger.debug("ActNN auto bits {}: {} -> {} at {} of the samples (Q / ||g||^2 = {})", s.name, s.bits,
+                        chosen, String.format("%.3f", fraction), String.format("%.4g", meanQ(s) / meanGradient(s)));
             }
             s.bits = chosen;
+            s.upperFraction = fraction;
             measured++;
-            bitsSum += s.bits;
+            bitsSum += s.averageBits();
         }
         if (measured > 0) {
             logger.info("ActNN auto (e^2 = {}): step {}, {} layers measured, {} bits per layer on average",
-                    bound, step, measured, String.format("%.2f", (double) bitsSum / measured));
+                    bound, step, measured, String.format("%.2f", bitsSum / measured));
         }
     }
 
@@ -293,20 +350,63 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
         return 8;
     }
 
+    /**
+     * Returns the least fraction {@code p} of samples at {@code bits} (the others at {@code bits -
+     * 1}) with {@code q (p / (2^b - 1)^2 + (1 - p) / (2^(b-1) - 1)^2) <= bound * gradSquared}:
+     * 1 when {@code bits} is 1 or 8 was chosen because nothing fits, and 1 when the narrower width
+     * alone keeps the bound too (then {@link #chooseBits} would have chosen it).
+     *
+     * @param q the error bound at one quantization step
+     * @param gradSquared the gradient's squared norm
+     * @param bound e^2
+     * @param bits the fewest integer width within the bound ({@link #chooseBits})
+     * @return the fraction, in (0, 1]
+     */
+    static double upperFraction(double q, double gradSquared, double bound, int bits) {
+        if (bits <= 1 || !(q > 0) || Double.isInfinite(q) || !(gradSquared >= 0)) {
+            return 1;
+        }
+        double wide = q / levels2(bits);
+        double narrow = q / levels2(bits - 1);
+        double allowed = bound * gradSquared;
+        if (wide > allowed) {
+            return 1; // 8 bits and still over: nothing to trade
+        }
+        double p = (narrow - allowed) / (narrow - wide);
+        return p > 0 ? Math.min(1, p) : 1;
+    }
+
     @Override
     public synchronized String describe() {
         return "auto (e^2 = " + config.getErrorBound() + ", every " + config.getAutoInterval() + " steps)";
     }
 
     /**
-     * Returns the current bits of each site, for reports and tests.
+     * Returns the current width of each site, for reports and tests: every sample gets at most this
+     * many bits, and all but {@link #averageBits() a fraction} of them exactly this many; the
+     * others get one bit fewer.
      *
-     * @return bits by site
+     * @return the wider width by site
      */
     public synchronized Map<ActivationSite, Integer> currentBits() {
         Map<ActivationSite, Integer> out = new LinkedHashMap<>();
         for (Map.Entry<ActivationSite, Site> e : sites.entrySet()) {
             out.put(e.getKey(), e.getValue().bits);
+        }
+        return out;
+    }
+
+    /**
+     * Returns the average bits per sample of each site: its width less the fraction of samples
+     * that get one bit fewer (before each call rounds the wider width's share up to whole
+     * samples).
+     *
+     * @return the average bits by site
+     */
+    public synchronized Map<ActivationSite, Double> averageBits() {
+        Map<ActivationSite, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<ActivationSite, Site> e : sites.entrySet()) {
+            out.put(e.getKey(), e.getValue().averageBits());
         }
         return out;
     }

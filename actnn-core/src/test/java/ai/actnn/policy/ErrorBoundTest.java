@@ -465,14 +465,32 @@ class ErrorBoundTest {
      * independent draws (different keys), and the standard error of that estimate.
      */
     private double[] measuredError(Problem p, float[] x, int bits) {
+        return measuredError(p, x, 1, d -> QuantizeSpec.uniform(bits, 256, 1000L * bits + d, true));
+    }
+
+    /**
+     * Returns E ||g(x') - g(x)||^2 and its standard error over the draws of the auto policy's
+     * per-sample widths (a fresh random subset at the wider width per step) and the rounding.
+     */
+    private double[] measuredMixError(
+            ErrorBoundedBitPolicy policy, ActivationSite site, Problem p, float[] x, int drawsFactor) {
+        ActNNConfig later = ActNNConfig.builder().optLevel("auto").optAutoInterval(1_000_000).build();
+        int samples = (int) p.shape().get(0);
+        return measuredError(p, x, drawsFactor, d -> {
+            policy.beginStep(later, null); // not a measurement step: the widths stay
+            return QuantizeSpec.perSample(policy.bitsFor(site, null, samples), 256, 7919L + d, true);
+        });
+    }
+
+    private double[] measuredError(Problem p, float[] x, int drawsFactor, java.util.function.IntFunction<QuantizeSpec> spec) {
         double[] exact = p.gradient(x);
-        int draws = p instanceof BatchNormProblem ? 8 * DRAWS : DRAWS; // few gradient entries: noisier
+        int draws = drawsFactor * (p instanceof BatchNormProblem ? 8 * DRAWS : DRAWS); // few gradient entries: noisier
         double sum = 0;
         double sumSquares = 0;
         try (NDManager m = manager.newSubManager()) {
             NDArray xs = m.create(x, p.shape());
             for (int d = 0; d < draws; d++) {
-                try (PackedTensor packed = cpu.quantize(xs, QuantizeSpec.uniform(bits, 256, 1000L * bits + d, true), m);
+                try (PackedTensor packed = cpu.quantize(xs, spec.apply(d), m);
                         NDArray restored = cpu.dequantize(packed, m)) {
                     double[] g = p.gradient(restored.toFloatArray());
                     double one = 0;
@@ -617,8 +635,10 @@ class ErrorBoundTest {
                 for (double bound : bounds) {
                     ErrorBoundedBitPolicy policy = measured(p, site, x, bound);
                     int bits = chosen(policy, site, (int) p.shape().get(0));
-                    double[] error = measuredError(p, x, bits);
-                    log.append(String.format(" e^2=%g: %d bits %.3f", bound, bits, error[0] / (bound * g)));
+                    double average = policy.averageBits().get(site);
+                    // at the widths the policy gives the samples: the wider one and one bit fewer
+                    double[] error = measuredMixError(policy, site, p, x, 1);
+                    log.append(String.format(" e^2=%g: %.2f bits %.3f", bound, average, error[0] / (bound * g)));
                     if (bits < 8) {
                         assertTrue(error[0] - 3 * error[1] <= bound * g,
                                 site + " at e^2 = " + bound + ": " + error[0] + " +- " + error[1] + " > " + bound * g);
@@ -722,6 +742,65 @@ class ErrorBoundTest {
                 policy.endBackward();
             }
         }
+    }
+
+    @Test
+    void widthsBetweenIntegersKeepTheBoundAtFewerBits() {
+        // 32 samples of midpoint data, where the linear model is tight: a bound half-way between two
+        // integer widths' errors gives part of the samples one bit fewer, and the error measured over
+        // the draws of that part and of the rounding stays within the bound.
+        Random r = new Random(11);
+        LinearProblem p = new LinearProblem(32, 256, 5, r);
+        float[] x = activation(p.shape(), true, r);
+        ActivationSite site = p.site();
+        double g = squaredNorm(p.gradient(x));
+        ErrorBoundedBitPolicy probe = measured(p, site, x, 1);
+        double estimate = probe.gradientEstimate(site).orElseThrow();
+        StringBuilder log = new StringBuilder("widths between integers (32 samples):");
+        for (int b = 2; b <= 4; b++) {
+            double wide = probe.modelledError(site, b).orElseThrow();
+            double narrow = probe.modelledError(site, b - 1).orElseThrow();
+            double bound = (0.5 * wide + 0.5 * narrow) / estimate;
+            ErrorBoundedBitPolicy policy = measured(p, site, x, bound);
+            assertEquals(b, chosen(policy, site, 32), "the wider width at e^2 = " + bound);
+            double average = policy.averageBits().get(site);
+            assertEquals(b - 0.5, average, 0.02, "half-way between the errors: about half the samples at each width");
+            double[] error = measuredMixError(policy, site, p, x, 4);
+            assertTrue(error[0] - 3 * error[1] <= bound * g,
+                    b + " bits mixed: " + error[0] + " +- " + error[1] + " > e^2 ||g||^2 = " + bound * g);
+            // tight: the mix spends the bound, where the whole wider width would use a fraction of it
+            assertTrue(error[0] + 3 * error[1] > 0.8 * bound * g, "the mix uses the bound: " + error[0] / (bound * g));
+            // the fewest samples at the wider width that the model allows: one fewer is over the bound
+            int[] bits = policy.bitsFor(site, null, 32);
+            int atWide = 0;
+            int atNarrow = 0;
+            for (int v : bits) {
+                atWide += v == b ? 1 : 0;
+                atNarrow += v == b - 1 ? 1 : 0;
+            }
+            assertEquals(32, atWide + atNarrow, "every sample at " + b + " or " + (b - 1) + " bits");
+            double share = atWide / 32.0;
+            double fewer = (atWide - 1) / 32.0;
+            assertTrue(share * wide + (1 - share) * narrow <= bound * estimate * (1 + 1e-9), "the mix keeps the model's bound");
+            assertTrue(fewer * wide + (1 - fewer) * narrow > bound * estimate, "one sample fewer at " + b + " bits would not");
+            log.append(String.format(" e^2=%.3g: %.2f bits, measured/bound %.3f (all at %d bits: %.3f)", bound, average,
+                    error[0] / (bound * g), b, wide / (bound * estimate)));
+        }
+        System.out.println(log);
+    }
+
+    @Test
+    void upperFractionIsTheLeastMixWithinTheBound() {
+        // q = 20, ||g||^2 = 1, e^2 = 1: 2 bits allow 20/9 > 1, 3 bits 20/49 <= 1
+        double p = ErrorBoundedBitPolicy.upperFraction(20, 1, 1, 3);
+        assertEquals(1, 20 * (p / 49 + (1 - p) / 9), 1e-12, "the mix spends the bound exactly");
+        assertEquals(22, ErrorBoundedBitPolicy.upperSamples(p, 32)); // 0.674 * 32 = 21.6, rounded up
+        assertEquals(1, ErrorBoundedBitPolicy.upperFraction(20, 1, 1, 1), 0, "1 bit has no narrower width");
+        assertEquals(1, ErrorBoundedBitPolicy.upperFraction(1e9, 1, 1, 8), 0, "8 bits over the bound: all at 8");
+        assertEquals(1, ErrorBoundedBitPolicy.upperFraction(9, 1, 1, 2), 0, "2 bits exactly at the bound");
+        assertEquals(1, ErrorBoundedBitPolicy.upperFraction(Double.NaN, 1, 1, 8), 0);
+        assertEquals(32, ErrorBoundedBitPolicy.upperSamples(1, 32));
+        assertEquals(1, ErrorBoundedBitPolicy.upperSamples(1e-6, 32), "any share of the wider width is at least a sample");
     }
 
     @Test
