@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # The accuracy claims of docs/benchmarks.md over several seeds: LeNet (3 epochs) and the MNIST-rows
-# transformer (2 epochs) at L0, L3 and auto, on the real MNIST digits.
-# LEVELS="L3 auto" re-runs some levels only (L0 does not depend on the quantizer or the policy).
+# transformer (2 epochs) at L0, L3, auto and auto at a tighter error bound, on the real MNIST digits.
+# LEVELS="L3 auto" re-runs some levels only (L0 does not depend on the quantizer or the policy);
+# a level "auto@E" is auto with errorBound E (through ACTNN_ERROR_BOUND).
 set -euo pipefail
-levels=${LEVELS:-L0 L3 auto}
 cd "$(dirname "$0")/../.."
 out=docs/bench/results
 mkdir -p "$out"
+levels=${LEVELS:-L0 L3 auto auto@0.25}
+run() { # model level seed epochs
+  local settings=()
+  [[ $2 == *@* ]] && settings=("ACTNN_ERROR_BOUND=${2#*@}")
+  env "${settings[@]}" bin/actnn train --dataset mnist --model "$1" --level "${2%@*}" \
+    --epochs "$4" --seed "$3" --json | grep '^{' > "$out/acc-$1-$2-$3.jsonl"
+}
 for seed in 42 1 2; do
   for level in $levels; do
-    bin/actnn train --dataset mnist --model lenet --level $level --epochs 3 --seed $seed --json | grep '^{' > "$out/acc-lenet-$level-$seed.jsonl"
+    run lenet "$level" $seed 3
   done
   for level in $levels; do
-    bin/actnn train --dataset mnist --model transformer --level $level --epochs 2 --seed $seed --json | grep '^{' > "$out/acc-transformer-$level-$seed.jsonl"
+    run transformer "$level" $seed 2
   done
 done

@@ -99,7 +99,9 @@ def accuracy_table():
         if lines:
             runs.setdefault(model, {}).setdefault(seed, {})[level] = lines[-1]["test_accuracy"] * 100
     for model, seeds in runs.items():
-        levels = sorted({lv for per in seeds.values() for lv in per}, key=lambda x: ["L0", "L3", "auto"].index(x))
+        order = ["L0", "L3", "auto"]
+        levels = sorted({lv for per in seeds.values() for lv in per},
+                        key=lambda x: (order.index(x) if x in order else len(order), x))
         print(f"**{model}**: test accuracy (%) after the last epoch\n")
         print("| seed | " + " | ".join(levels) + " | " + " | ".join(f"{lv} - L0" for lv in levels if lv != "L0") + " |")
         print("|---" * (2 * len(levels)) + "|")
