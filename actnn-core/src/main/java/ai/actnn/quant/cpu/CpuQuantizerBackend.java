@@ -243,11 +243,12 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
         if (range == null) {
             throw new IllegalArgumentException("range must not be null");
         }
-        return packMask(x, manager, data -> Masks.inRange(Elements.of(data, x.getDataType()), range));
+        return packMask(x, manager,
+                data -> Masks.packing(Masks.inRange(Elements.of(data, x.getDataType()), range), kernel));
     }
 
     private PackedMask packMask(
-            NDArray x, NDManager manager, java.util.function.Function<ByteBuffer, Masks.Flags> test) {
+            NDArray x, NDManager manager, java.util.function.Function<ByteBuffer, Masks.Bits> test) {
         if (manager == null) {
             throw new IllegalArgumentException("manager must not be null");
         }
@@ -257,9 +258,9 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
     }
 
     /** Packs the flags of a tensor's elements into new mask storage. */
-    private PackedMask pack(Masks.Flags flags, Shape shape, NDManager manager) {
+    private PackedMask pack(Masks.Bits bits, Shape shape, NDManager manager) {
         NDArray storage = HostMemory.write(manager, new Shape(PackedMask.bytesFor(shape)), DataType.UINT8,
-                out -> Masks.pack(flags, Math.toIntExact(shape.size()), out, kernel, parallel));
+                out -> Masks.pack(bits, Math.toIntExact(shape.size()), out, parallel));
         // the storage holds exactly bytesFor(shape) bytes: the mask accepts it
         return new PackedMask(shape, storage);
     }
@@ -286,7 +287,7 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
                     }
                     java.util.Arrays.fill(out, length, (length + 31) & -32, (byte) 0);
                 };
-        return pack(flags, shape, manager);
+        return pack(Masks.packing(flags, kernel), shape, manager);
     }
 
     /** {@inheritDoc} */

@@ -21,7 +21,17 @@ abstract class Elements {
      * @return the accessor
      */
     static Elements of(ByteBuffer bytes, DataType type) {
-        return type == DataType.FLOAT16 ? new Fp16(bytes.asShortBuffer()) : new Fp32(bytes.asFloatBuffer());
+        return type == DataType.FLOAT16 ? new Fp16(bytes.asShortBuffer()) : new Fp32(bytes);
+    }
+
+    /**
+     * Returns the data of an FP32 tensor as bytes in native order, for kernels that read and write
+     * it in place, or null for another type.
+     *
+     * @return the bytes, or null
+     */
+    ByteBuffer fp32() {
+        return null;
     }
 
     /**
@@ -45,10 +55,17 @@ abstract class Elements {
     abstract void write(long first, float[] src, int length, Scratch scratch);
 
     private static final class Fp32 extends Elements {
+        private final ByteBuffer bytes;
         private final FloatBuffer data;
 
-        Fp32(FloatBuffer data) {
-            this.data = data;
+        Fp32(ByteBuffer bytes) {
+            this.bytes = bytes;
+            this.data = bytes.asFloatBuffer();
+        }
+
+        @Override
+        ByteBuffer fp32() {
+            return bytes;
         }
 
         @Override

@@ -1,5 +1,7 @@
 package ai.actnn.quant.cpu;
 
+import java.nio.ByteBuffer;
+
 import ai.actnn.quant.CounterRng;
 
 /**
@@ -117,4 +119,30 @@ interface GroupKernel {
      * @param scale the factor of kept elements
      */
     void keepMasked(float[] x, int length, byte[] packed, float scale);
+
+    /**
+     * Writes the bits of the test {@code x > 0} (false for NaN) of FP32 elements read in place:
+     * element {@code first + i} at bit {@code i mod 8} of byte {@code i / 8}.
+     *
+     * @param fp32 the tensor's data, native byte order
+     * @param first the first element, a multiple of 8
+     * @param length how many; the bits of the last byte past {@code length} are 0
+     * @param bits receives {@code ceil(length / 8)} bytes
+     */
+    void positiveBits(ByteBuffer fp32, int first, int length, byte[] bits);
+
+    /**
+     * {@link #keepMasked(float[], int, byte[], float)} over FP32 elements read and written in
+     * place: elements {@code [first, first + length)} of {@code in}, masked, go to the same
+     * elements of {@code out}.
+     *
+     * @param in the gradient's data, native byte order
+     * @param out the result's data, native byte order
+     * @param first the first element, a multiple of 8
+     * @param length how many
+     * @param packed the mask bits of these elements, element {@code first + i} at bit {@code i
+     *     mod 8} of byte {@code i / 8}
+     * @param scale the factor of kept elements
+     */
+    void keepMasked(ByteBuffer in, ByteBuffer out, int first, int length, byte[] packed, float scale);
 }

@@ -8,8 +8,10 @@ import java.util.Arrays;
 /**
  * The 1-bit masks of {@code docs/format.md}: element {@code i} is bit {@code i mod 8} of byte
  * {@code i / 8}. Ranges of mask bytes are independent, so they run on several threads; within a
- * range, elements are handled in blocks of plain arrays, tested and applied by the group kernel
- * (vectorised where the Vector API is available) and packed eight flags per multiplication.
+ * range, elements are handled in blocks, tested and applied by the group kernel (vectorised where
+ * the Vector API is available). FP32 tensors, ReLU's and its gradient's, are read and written in
+ * place; other tests copy a block into plain arrays, write one flag per byte and pack eight flags
+ * per multiplication.
  */
 final class Masks {
 
@@ -32,18 +34,50 @@ final class Masks {
         void test(int first, int length, Scratch scratch);
     }
 
+    /** Writes the mask bits of a block of elements. */
+    @FunctionalInterface
+    interface Bits {
+        /**
+         * Writes the bits of elements {@code [first, first + length)}.
+         *
+         * @param first the first element's index, a multiple of 8
+         * @param length at most {@link #BLOCK}
+         * @param scratch the calling thread's scratch: the bits go to {@code scratch.packed} from
+         *     0, {@code ceil(length / 8)} bytes, bits past {@code length} 0
+         */
+        void write(int first, int length, Scratch scratch);
+    }
+
     /**
-     * Returns the test {@code x > 0} over a tensor's elements (false for NaN).
+     * Returns the bits of a test that writes one flag per byte, packed eight at a time.
+     *
+     * @param flags the test
+     * @param kernel the kernel that packs the flags
+     * @return the bits
+     */
+    static Bits packing(Flags flags, GroupKernel kernel) {
+        return (first, length, scratch) -> {
+            flags.test(first, length, scratch);
+            kernel.pack(scratch.codes, (length + 31) & -32, 1, scratch.packed);
+        };
+    }
+
+    /**
+     * Returns the bits of the test {@code x > 0} over a tensor's elements (false for NaN).
      *
      * @param x the elements
      * @param kernel the kernel that tests them
-     * @return the test
+     * @return the bits
      */
-    static Flags positive(Elements x, GroupKernel kernel) {
-        return (first, length, scratch) -> {
+    static Bits positive(Elements x, GroupKernel kernel) {
+        ByteBuffer fp32 = x.fp32();
+        if (fp32 != null) {
+            return (first, length, scratch) -> kernel.positiveBits(fp32, first, length, scratch.packed);
+        }
+        return packing((first, length, scratch) -> {
             x.read(first, scratch.values, length, scratch);
             kernel.positiveFlags(scratch.values, length, scratch.codes);
-        };
+        }, kernel);
     }
 
     /**
@@ -66,23 +100,21 @@ final class Masks {
     }
 
     /**
-     * Packs the flags of {@code numel} elements into mask bytes.
+     * Writes the bits of {@code numel} elements into mask bytes.
      *
-     * @param flags the test
+     * @param bits the bits of each block
      * @param numel the number of elements
      * @param out the mask bytes, {@code ceil(numel / 8)}
-     * @param kernel the kernel that packs the flags
      * @param parallel the threads to use
      */
-    static void pack(Flags flags, int numel, ByteBuffer out, GroupKernel kernel, Parallel parallel) {
+    static void pack(Bits bits, int numel, ByteBuffer out, Parallel parallel) {
         int bytes = (numel + 7) / 8;
         parallel.run(bytes, 8, (from, to) -> {
             Scratch scratch = Scratch.forThread(BLOCK);
             long end = Math.min(to * 8L, numel);
             for (int start = from * 8; start < end; start += BLOCK) {
                 int length = (int) Math.min(BLOCK, end - start);
-                flags.test(start, length, scratch);
-                kernel.pack(scratch.codes, (length + 31) & -32, 1, scratch.packed);
+                bits.write(start, length, scratch);
                 out.put(start / 8, scratch.packed, 0, (length + 7) / 8);
             }
         });
@@ -106,13 +138,19 @@ final class Masks {
             Scratch scratch = Scratch.forThread(BLOCK);
             byte[] packed = scratch.packed;
             float[] v = scratch.values;
+            ByteBuffer in32 = grad.fp32();
+            ByteBuffer out32 = out.fp32();
             long end = Math.min(to * 8L, numel);
             for (int start = from * 8; start < end; start += BLOCK) {
                 int length = (int) Math.min(BLOCK, end - start);
                 mask.get(start / 8, packed, 0, (length + 7) / 8);
-                grad.read(start, v, length, scratch);
-                kernel.keepMasked(v, length, packed, scale);
-                out.write(start, v, length, scratch);
+                if (in32 != null && out32 != null) {
+                    kernel.keepMasked(in32, out32, start, length, packed, scale);
+                } else {
+                    grad.read(start, v, length, scratch);
+                    kernel.keepMasked(v, length, packed, scale);
+                    out.write(start, v, length, scratch);
+                }
             }
         });
     }

@@ -2,6 +2,7 @@ package ai.actnn.quant.cpu;
 
 import ai.actnn.quant.CounterRng;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /** The plain-Java group arithmetic: the reference, used where the Vector API is unavailable. */
@@ -84,6 +85,44 @@ final class ScalarKernel implements GroupKernel {
             for (int i = 0; i < length; i++) {
                 x[i] *= scale;
             }
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void positiveBits(ByteBuffer fp32, int first, int length, byte[] bits) {
+        positiveBits(fp32, first, 0, length, bits);
+    }
+
+    /**
+     * {@link #positiveBits(ByteBuffer, int, int, byte[])} of the elements {@code [from, length)}
+     * of the block only, {@code from} a multiple of 8 (the vector kernel's tail).
+     */
+    static void positiveBits(ByteBuffer fp32, int first, int from, int length, byte[] bits) {
+        Arrays.fill(bits, from >>> 3, (length + 7) >>> 3, (byte) 0);
+        for (int i = from; i < length; i++) {
+            if (fp32.getFloat((first + i) << 2) > 0f) {
+                bits[i >>> 3] |= (byte) (1 << (i & 7));
+            }
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void keepMasked(ByteBuffer in, ByteBuffer out, int first, int length, byte[] packed, float scale) {
+        keepMasked(in, out, first, 0, length, packed, scale);
+    }
+
+    /**
+     * {@link #keepMasked(ByteBuffer, ByteBuffer, int, int, byte[], float)} of the elements {@code
+     * [from, length)} of the block only (the vector kernel's tail).
+     */
+    static void keepMasked(ByteBuffer in, ByteBuffer out, int first, int from, int length, byte[] packed, float scale) {
+        for (int i = from; i < length; i++) {
+            int at = (first + i) << 2;
+            int keep = -((packed[i >>> 3] >>> (i & 7)) & 1);
+            float v = Float.intBitsToFloat(Float.floatToRawIntBits(in.getFloat(at)) & keep);
+            out.putFloat(at, scale != 1f ? v * scale : v);
         }
     }
 }

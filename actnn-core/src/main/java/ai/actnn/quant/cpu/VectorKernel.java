@@ -10,6 +10,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -40,6 +42,18 @@ final class VectorKernel implements GroupKernel {
     private static final IntVector[] SHIFTS = new IntVector[9];
     /** Lane {@code i} holds {@code i}: the bit of a mask byte that each lane tests. */
     private static final IntVector LANE_BITS = IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
+    /** 2^(8k + j) in lane j of entry k: the bit of each lane in byte k of a word of mask bits. */
+    private static final IntVector[] BYTE_LANE_WEIGHTS = new IntVector[4];
+
+    static {
+        for (int k = 0; k < 4; k++) {
+            int[] w = new int[LANES];
+            for (int j = 0; j < LANES; j++) {
+                w[j] = 1 << (8 * k + j);
+            }
+            BYTE_LANE_WEIGHTS[k] = IntVector.fromArray(I, w, 0);
+        }
+    }
     /** Lanes 4 to 7, which take the second word when eight codes exceed 32 bits. */
     private static final VectorMask<Integer> HIGH_LANES =
             VectorMask.fromArray(I, new boolean[] {false, false, false, false, true, true, true, true}, 0);
@@ -294,5 +308,51 @@ final class VectorKernel implements GroupKernel {
             FloatVector v = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(keep).reinterpretAsFloats();
             (scale != 1f ? v.mul(factor) : v).intoArray(x, i);
         }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void positiveBits(ByteBuffer fp32, int first, int length, byte[] bits) {
+        // Lane j of the k-th of four vectors contributes 2^(8k + j) where its test holds, and one
+        // reduction gathers 32 bits (JDK 17 compiles VectorMask.toLong, the obvious way, to a
+        // slow loop; blends and a reduction run as vector instructions).
+        int quads = length & -(4 * LANES);
+        IntVector zeros = IntVector.zero(I);
+        for (int i = 0; i < quads; i += 4 * LANES) {
+            IntVector word = zeros;
+            for (int k = 0; k < 4; k++) {
+                word = word.or(zeros.blend(BYTE_LANE_WEIGHTS[k], positive(fp32, first + i + k * LANES)));
+            }
+            int w = word.reduceLanes(VectorOperators.OR);
+            for (int k = 0; k < 4; k++) {
+                bits[(i >>> 3) + k] = (byte) (w >>> (8 * k));
+            }
+        }
+        int whole = length & -LANES;
+        for (int i = quads; i < whole; i += LANES) {
+            bits[i >>> 3] = (byte) zeros.blend(BYTE_LANE_WEIGHTS[0], positive(fp32, first + i)).reduceLanes(VectorOperators.OR);
+        }
+        ScalarKernel.positiveBits(fp32, first, whole, length, bits);
+    }
+
+    /** The test {@code x > 0} of eight FP32 elements in place, from element {@code at}. */
+    private static VectorMask<Integer> positive(ByteBuffer fp32, int at) {
+        return FloatVector.fromByteBuffer(F, fp32, at << 2, ByteOrder.nativeOrder()).compare(VectorOperators.GT, 0f).cast(I);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void keepMasked(ByteBuffer in, ByteBuffer out, int first, int length, byte[] packed, float scale) {
+        int whole = length & -LANES;
+        FloatVector factor = FloatVector.broadcast(F, scale);
+        for (int i = 0; i < whole; i += LANES) {
+            int at = (first + i) << 2;
+            IntVector keep = IntVector.broadcast(I, packed[i >>> 3])
+                    .lanewise(VectorOperators.LSHR, LANE_BITS).and(1).neg();
+            FloatVector v = FloatVector.fromByteBuffer(F, in, at, ByteOrder.nativeOrder())
+                    .reinterpretAsInts().and(keep).reinterpretAsFloats();
+            (scale != 1f ? v.mul(factor) : v).intoByteBuffer(out, at, ByteOrder.nativeOrder());
+        }
+        ScalarKernel.keepMasked(in, out, first, whole, length, packed, scale);
     }
 }

@@ -2,6 +2,7 @@ package ai.actnn.examples.bench;
 
 import ai.actnn.examples.report.JsonLineWriter;
 import ai.actnn.examples.train.Medians;
+import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
@@ -18,7 +19,9 @@ import java.util.List;
  * Measures the CPU quantizer against a plain copy of the same tensor: quantize+pack and
  * unpack+dequantize of a 32x64x32x32 activation (8 MB of fp32) at 1, 2, 4 and 8 bits, stochastic
  * rounding (a new key each time, as in training), group size 256; plus quantize+pack with nearest
- * rounding at 2 bits, which shows the share of the random numbers.
+ * rounding at 2 bits, which shows the share of the random numbers; and ReLU's 1-bit mask of the
+ * same tensor, packed ({@code x > 0}, the forward's extra work at every level) and applied to a
+ * gradient (the backward's).
  *
  * <p>The copy baseline is {@link NDArray#duplicate()} (PyTorch's {@code clone}: allocate a new
  * tensor and copy), closed right after, like the quantizer's results. A second line reports a
@@ -107,7 +110,8 @@ public final class QuantizerBenchmark {
      * @param warmup untimed iterations per operation
      * @param iterations timed iterations per operation
      * @return the copy and the one-thread memcpy first, then per bit width quantize (and at 2
-     *     bits quantize with nearest rounding) and dequantize
+     *     bits quantize with nearest rounding) and dequantize, then the 1-bit mask's packing ({@code
+     *     x > 0}, ReLU's forward) and its application to a gradient (ReLU's backward)
      */
     public static List<Result> run(
             NDManager manager,
@@ -141,6 +145,15 @@ public final class QuantizerBenchmark {
                     allCopies.addAll(t.copies);
                     results.add(result(shape, bits, "unpack_dequantize", t, bytes, packed.byteSize(), kernel, threads));
                 }
+            }
+            // the 1-bit masks of ReLU (and dropout): packed in the forward, applied to the gradient in the backward
+            try (PackedMask mask = backend.packPositive(x, scope)) {
+                Timing pack = time(x, warmup, iterations, () -> backend.packPositive(x, scope).close());
+                allCopies.addAll(pack.copies);
+                results.add(result(shape, 1, "mask_pack", pack, bytes, mask.byteSize(), kernel, threads));
+                Timing apply = time(x, warmup, iterations, () -> backend.applyMask(x, mask, 1f, scope).close());
+                allCopies.addAll(apply.copies);
+                results.add(result(shape, 1, "mask_apply", apply, bytes, mask.byteSize(), kernel, threads));
             }
             double copyMs = Medians.of(allCopies);
             double copyGb = bytes / copyMs / 1e6;

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
         description = {
             "Measure the CPU quantizer against a copy of the same fp32 tensor: quantize+pack and"
                     + " unpack+dequantize per bit width (stochastic rounding, groups of 256), plus"
-                    + " quantize+pack with nearest rounding at 2 bits.",
+                    + " quantize+pack with nearest rounding at 2 bits, and ReLU's 1-bit mask: its"
+                    + " packing (x > 0) and its application to a gradient.",
             "gb_per_s = the tensor's fp32 bytes / median time; ratio_to_copy compares with"
                     + " NDArray.duplicate measured alternately. The vector kernel needs"
                     + " --add-modules jdk.incubator.vector (bin/actnn adds it)."

@@ -17,7 +17,7 @@ class QuantizerBenchCommandTest {
         List<JsonNode> parsed = cli.runJson("quantizer-bench", "--shape", "8,1024", "--bits", "2,4", "--iterations",
                 "3", "--warmup", "1", "--threads", "1", "--json");
         // copy, memcpy, then 2 bits: quantize, quantize nearest, dequantize; 4 bits: quantize, dequantize
-        assertEquals(7, parsed.size(), cli.out());
+        assertEquals(9, parsed.size(), cli.out());
         assertEquals("copy", parsed.get(0).get("op").asText());
         assertEquals("memcpy", parsed.get(1).get("op").asText());
         JsonNode q2 = parsed.get(2);
@@ -28,14 +28,18 @@ class QuantizerBenchCommandTest {
         assertTrue(q2.get("packed_bytes").asLong() < 8 * 1024 * 4 / 8, q2.toString());
         assertEquals("unpack_dequantize", parsed.get(6).get("op").asText());
         assertEquals(4, parsed.get(6).get("bits").asInt());
+        // then ReLU's 1-bit mask: packed in the forward, applied to the gradient in the backward
+        assertEquals("mask_pack", parsed.get(7).get("op").asText());
+        assertEquals("mask_apply", parsed.get(8).get("op").asText());
+        assertEquals(8 * 1024 / 8, parsed.get(7).get("packed_bytes").asLong(), parsed.get(7).toString());
     }
 
     @Test
     void measuresEveryWidthFromOneToEight() {
         List<JsonNode> parsed = cli.runJson("quantizer-bench", "--shape", "4,256", "--bits", "3,5,6,7",
                 "--iterations", "1", "--warmup", "0", "--threads", "1", "--json");
-        // copy, memcpy, then quantize and dequantize per width
-        assertEquals(2 + 2 * 4, parsed.size(), cli.out());
+        // copy, memcpy, then quantize and dequantize per width, then the mask's pack and apply
+        assertEquals(2 + 2 * 4 + 2, parsed.size(), cli.out());
         assertEquals(3, parsed.get(2).get("bits").asInt());
         assertEquals(7, parsed.get(9).get("bits").asInt());
         // 4 samples of one 256-element group: the codes take 256 * bits / 8 bytes per sample
