@@ -295,12 +295,14 @@ public final class ErrorBoundedBitPolicy implements BitPolicy {
             while (s.history.size() > HISTORY) {
                 s.history.removeFirst();
             }
-            int chosen = chooseBits(meanQ(s), meanGradient(s), bound);
-            double fraction = upperFraction(meanQ(s), meanGradient(s), bound, chosen);
+            double q = meanQ(s);
+            double gradient = meanGradient(s);
+            int chosen = chooseBits(q, gradient, bound);
+            double fraction = upperFraction(q, gradient, bound, chosen);
             if (logger.isDebugEnabled()) {
                 // Q / ||g||^2 is the e^2 that 1 bit would need; a width b needs it over (2^b - 1)^2
                 logger.debug("ActNN auto bits {}: {} -> {} at {} of the samples (Q / ||g||^2 = {})", s.name, s.bits,
-                        chosen, String.format("%.3f", fraction), String.format("%.4g", meanQ(s) / meanGradient(s)));
+                        chosen, String.format("%.3f", fraction), String.format("%.4g", q / gradient));
             }
             s.bits = chosen;
             s.upperFraction = fraction;

@@ -75,11 +75,9 @@ final class ScalarKernel implements GroupKernel {
     /** {@inheritDoc} */
     @Override
     public void keepMasked(float[] x, int length, byte[] packed, float scale) {
-        // Branch-free (masks are close to random): AND the float's bits with all ones or all
-        // zeros, which also turns a NaN or an infinity of a dropped element into 0.
+        // branch-free (masks are close to random)
         for (int i = 0; i < length; i++) {
-            int keep = -((packed[i >>> 3] >>> (i & 7)) & 1);
-            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & keep);
+            x[i] = masked(x[i], packed, i);
         }
         if (scale != 1f) {
             for (int i = 0; i < length; i++) {
@@ -120,9 +118,17 @@ final class ScalarKernel implements GroupKernel {
     static void keepMasked(ByteBuffer in, ByteBuffer out, int first, int from, int length, byte[] packed, float scale) {
         for (int i = from; i < length; i++) {
             int at = (first + i) << 2;
-            int keep = -((packed[i >>> 3] >>> (i & 7)) & 1);
-            float v = Float.intBitsToFloat(Float.floatToRawIntBits(in.getFloat(at)) & keep);
+            float v = masked(in.getFloat(at), packed, i);
             out.putFloat(at, scale != 1f ? v * scale : v);
         }
+    }
+
+    /**
+     * Returns {@code x} where bit {@code i} of the mask is set, else exactly +0: the float's bits
+     * ANDed with all ones or all zeros, branch-free, so a NaN or an infinity is dropped too.
+     */
+    private static float masked(float x, byte[] packed, int i) {
+        int keep = -((packed[i >>> 3] >>> (i & 7)) & 1);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(x) & keep);
     }
 }

@@ -302,9 +302,7 @@ final class VectorKernel implements GroupKernel {
         int padded = roundUp(length);
         FloatVector factor = FloatVector.broadcast(F, scale);
         for (int i = 0; i < padded; i += LANES) {
-            // all ones where the lane's bit is set, else 0: -((byte >>> lane) & 1)
-            IntVector keep = IntVector.broadcast(I, packed[i >>> 3])
-                    .lanewise(VectorOperators.LSHR, LANE_BITS).and(1).neg();
+            IntVector keep = keepLanes(packed[i >>> 3]);
             FloatVector v = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(keep).reinterpretAsFloats();
             (scale != 1f ? v.mul(factor) : v).intoArray(x, i);
         }
@@ -335,6 +333,11 @@ final class VectorKernel implements GroupKernel {
         ScalarKernel.positiveBits(fp32, first, whole, length, bits);
     }
 
+    /** All ones in the lanes whose bit of a mask byte is set, else 0: {@code -((byte >>> lane) & 1)}. */
+    private static IntVector keepLanes(byte maskByte) {
+        return IntVector.broadcast(I, maskByte).lanewise(VectorOperators.LSHR, LANE_BITS).and(1).neg();
+    }
+
     /** The test {@code x > 0} of eight FP32 elements in place, from element {@code at}. */
     private static VectorMask<Integer> positive(ByteBuffer fp32, int at) {
         return FloatVector.fromByteBuffer(F, fp32, at << 2, ByteOrder.nativeOrder()).compare(VectorOperators.GT, 0f).cast(I);
@@ -347,8 +350,7 @@ final class VectorKernel implements GroupKernel {
         FloatVector factor = FloatVector.broadcast(F, scale);
         for (int i = 0; i < whole; i += LANES) {
             int at = (first + i) << 2;
-            IntVector keep = IntVector.broadcast(I, packed[i >>> 3])
-                    .lanewise(VectorOperators.LSHR, LANE_BITS).and(1).neg();
+            IntVector keep = keepLanes(packed[i >>> 3]);
             FloatVector v = FloatVector.fromByteBuffer(F, in, at, ByteOrder.nativeOrder())
                     .reinterpretAsInts().and(keep).reinterpretAsFloats();
             (scale != 1f ? v.mul(factor) : v).intoByteBuffer(out, at, ByteOrder.nativeOrder());
