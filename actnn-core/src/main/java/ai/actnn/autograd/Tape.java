@@ -497,9 +497,11 @@ public final class Tape implements AutoCloseable {
 
     /**
      * Tells the policy the gradient statistics of an op that saved at one site: the output
-     * gradient, and the gradient its saved activation feeds (the first parameter's gradient of
-     * layers with parameters: a convolution's or linear layer's weight, a normalisation's gamma;
-     * the input gradient otherwise).
+     * gradient, and the gradient its saved activation feeds. For layers with parameters that is
+     * the first parameter's gradient (a convolution's or linear layer's weight, a normalisation's
+     * gamma), or none when that parameter is frozen: the next parameter's gradient (a bias, beta)
+     * is another quantity, and passing it in its place would let the policy count it as the
+     * gradient its bound is relative to. For other ops it is the input gradient.
      */
     private void report(Entry entry, NDList grads, NDList results) {
         List<ActivationSite> sites = entry.context.sites();
@@ -508,10 +510,13 @@ public final class Tape implements AutoCloseable {
         }
         ActivationSite site = sites.get(0);
         int inputs = entry.slots.length;
-        NDArray input = firstNonNull(results, 0, inputs);
-        NDArray parameter = firstNonNull(results, inputs, results.size());
-        boolean weighted = site.getKind() != ActivationSite.Kind.OTHER;
-        NDArray fed = weighted ? (parameter != null ? parameter : input) : (input != null ? input : parameter);
+        NDArray fed;
+        if (site.getKind() != ActivationSite.Kind.OTHER) {
+            fed = results.size() > inputs ? results.get(inputs) : null;
+        } else {
+            NDArray input = firstNonNull(results, 0, inputs);
+            fed = input != null ? input : firstNonNull(results, inputs, results.size());
+        }
         BitPolicy.report(policy, site, grads.get(0), fed);
     }
 

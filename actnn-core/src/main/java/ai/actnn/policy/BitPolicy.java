@@ -86,9 +86,10 @@ public interface BitPolicy {
 
     /**
      * Observes, in one call, the gradient with respect to the output of the layer whose input was
-     * saved at {@code site} and the gradient that the saved activation feeds (the weight gradient
-     * of a convolution or linear layer; the input gradient, or {@code dgamma} when no input gradient
-     * is needed, of a batch normalisation; the input gradient otherwise). Layers report through
+     * saved at {@code site} and the gradient that the saved activation feeds (the first parameter's
+     * gradient of a layer with parameters: a convolution's or linear layer's weight, a
+     * normalisation's {@code dgamma}, or null when that parameter is frozen; the input gradient
+     * otherwise). Layers report through
      * {@link #report}, which calls this. The default passes them on to {@link #observeGradient} and
      * {@link #observeGradientNorm} when the policy asked for them; policies that need the tensors
      * themselves (their shapes, per-channel reductions) override it.
@@ -152,7 +153,7 @@ public interface BitPolicy {
      * @param policy the policy
      * @param site the site
      * @param gradOutput dL/dy
-     * @param fed the gradient the saved activation feeds (weight or input gradient), or null
+     * @param fed the gradient the saved activation feeds (first parameter's or input gradient), or null
      */
     static void report(BitPolicy policy, ActivationSite site, NDArray gradOutput, NDArray fed) {
         if (policy.wantsGradients(site) || policy.wantsGradientNorm(site)) {

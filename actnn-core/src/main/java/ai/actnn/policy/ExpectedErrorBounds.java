@@ -23,8 +23,8 @@ final class ExpectedErrorBounds {
      * @param site the site
      * @param f the forward measurement of the activation
      * @param dy the output gradient
-     * @param fed the gradient the activation feeds (weight gradient; a normalisation's {@code
-     *     dgamma} or input gradient), or null
+     * @param fed the gradient the activation feeds (a weight gradient, a normalisation's {@code
+     *     dgamma}; an other layer's input gradient), or null
      * @return the terms, or null
      */
     static ErrorTerms of(ActivationSite site, ForwardMeasurement f, NDArray dy, NDArray fed) {
