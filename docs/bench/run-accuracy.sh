@@ -2,10 +2,12 @@
 # The accuracy claims of docs/benchmarks.md over several seeds: LeNet (3 epochs) and the MNIST-rows
 # transformer (2 epochs) at L0, L3, auto and auto at a tighter error bound, on the real MNIST digits.
 # LEVELS="L3 auto" re-runs some levels only (L0 does not depend on the quantizer or the policy);
-# a level "auto@E" is auto with errorBound E (through ACTNN_ERROR_BOUND).
+# a level "auto@E" is auto with errorBound E (through ACTNN_ERROR_BOUND). LENET_EPOCHS and
+# TRANSFORMER_EPOCHS change the epochs (3 and 2), OUT the results directory; the longer runs of
+# docs/benchmarks.md: LEVELS="L0 auto" LENET_EPOCHS=10 TRANSFORMER_EPOCHS=6 OUT=docs/bench/results/long.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=docs/bench/results
+out=${OUT:-docs/bench/results}
 mkdir -p "$out"
 levels=${LEVELS:-L0 L3 auto auto@0.25}
 run() { # model level seed epochs
@@ -16,9 +18,9 @@ run() { # model level seed epochs
 }
 for seed in 42 1 2; do
   for level in $levels; do
-    run lenet "$level" $seed 3
+    run lenet "$level" $seed "${LENET_EPOCHS:-3}"
   done
   for level in $levels; do
-    run transformer "$level" $seed 2
+    run transformer "$level" $seed "${TRANSFORMER_EPOCHS:-2}"
   done
 done

@@ -2,7 +2,7 @@
 """Prints the markdown tables of docs/benchmarks.md from docs/bench/results/*.jsonl.
 
 python3 tables.py            all tables
-python3 tables.py SECTION    one of: memory, maxbatch, speed, accuracy, quantizer, auto
+python3 tables.py SECTION    one of: memory, maxbatch, speed, accuracy, accuracy_long, quantizer, auto
 python3 tables.py --fill F   rewrites the blocks '<!-- tables:SECTION -->...<!-- /tables -->' of F
 """
 import json
@@ -90,14 +90,17 @@ def quantizer_table(name="quantizer", title=None):
     print()
 
 
-def accuracy_table():
+def accuracy_table(directory=RESULTS):
+    """Test accuracy after the last epoch per seed and level, gaps to L0, and the mean final training loss."""
     import glob
     runs = {}
-    for path in sorted(glob.glob(os.path.join(RESULTS, "acc-*.jsonl"))):
+    losses = {}
+    for path in sorted(glob.glob(os.path.join(directory, "acc-*.jsonl"))):
         _, model, level, seed = os.path.basename(path)[:-6].split("-")
         lines = [json.loads(l) for l in open(path) if l.strip()]
         if lines:
             runs.setdefault(model, {}).setdefault(seed, {})[level] = lines[-1]["test_accuracy"] * 100
+            losses.setdefault(model, {}).setdefault(level, []).append(lines[-1]["train_loss"])
     for model, seeds in runs.items():
         order = ["L0", "L3", "auto"]
         levels = sorted({lv for per in seeds.values() for lv in per},
@@ -116,6 +119,9 @@ def accuracy_table():
         means = {lv: sum(v) / len(v) for lv, v in sums.items() if v}
         gaps = [f"{means[lv] - means['L0']:+.2f}" for lv in levels if lv != "L0" and lv in means]
         print("| mean | " + " | ".join(f"{means[lv]:.2f}" for lv in levels) + " | " + " | ".join(gaps) + " |")
+        loss = {lv: sum(v) / len(v) for lv, v in losses[model].items()}
+        print("| final training loss, mean | " + " | ".join(f"{loss[lv]:.4f}" if lv in loss else "-" for lv in levels)
+              + " |" + " |" * (len(levels) - 1))
         print()
 
 
@@ -197,6 +203,7 @@ SECTIONS = {
         ("speed-bert-tiny", "BERT-tiny, sequence 128, width 128, batch 16"),
         ("speed-convnet", "The demo's CNN (convnet), 28x28, batch 64")]],
     "accuracy": accuracy_table,
+    "accuracy_long": lambda: accuracy_table(os.path.join(RESULTS, "long")),
     "auto": lambda: [auto_table(n, t) for n, t in [
         ("auto-resnet18-32", "ResNet-18, 32x32"),
         ("auto-resnet50-32", "ResNet-50, 32x32"),
