@@ -89,10 +89,10 @@ public interface BitPolicy {
      * saved at {@code site} and the gradient that the saved activation feeds (the first parameter's
      * gradient of a layer with parameters: a convolution's or linear layer's weight, a
      * normalisation's {@code dgamma}, or null when that parameter is frozen; the input gradient
-     * otherwise). Layers report through
-     * {@link #report}, which calls this. The default passes them on to {@link #observeGradient} and
-     * {@link #observeGradientNorm} when the policy asked for them; policies that need the tensors
-     * themselves (their shapes, per-channel reductions) override it.
+     * otherwise). Layers report through {@link #report}, which calls this. The default passes them
+     * on to {@link #observeGradient} and {@link #observeGradientNorm} when the policy asked for
+     * them; policies that need the tensors themselves (their shapes, per-channel reductions)
+     * override it.
      *
      * @param site the site
      * @param gradOutput dL/dy, first axis = samples
