@@ -93,15 +93,18 @@ def quantizer_table(name="quantizer", title=None):
 def accuracy_table(directory=RESULTS):
     """Test accuracy after the last epoch per seed and level, gaps to L0, and the mean final training loss."""
     import glob
-    runs = {}
-    losses = {}
+    last = {}  # model -> seed -> level -> the last epoch's line
     for path in sorted(glob.glob(os.path.join(directory, "acc-*.jsonl"))):
         _, model, level, seed = os.path.basename(path)[:-6].split("-")
         lines = [json.loads(l) for l in open(path) if l.strip()]
         if lines:
-            runs.setdefault(model, {}).setdefault(seed, {})[level] = lines[-1]["test_accuracy"] * 100
-            losses.setdefault(model, {}).setdefault(level, []).append(lines[-1]["train_loss"])
-    for model, seeds in runs.items():
+            last.setdefault(model, {}).setdefault(seed, {})[level] = lines[-1]
+    for model, lines in last.items():
+        seeds = {seed: {lv: r["test_accuracy"] * 100 for lv, r in per.items()} for seed, per in lines.items()}
+        losses = {}
+        for per in lines.values():
+            for lv, r in per.items():
+                losses.setdefault(lv, []).append(r["train_loss"])
         order = ["L0", "L3", "auto"]
         levels = sorted({lv for per in seeds.values() for lv in per},
                         key=lambda x: (order.index(x) if x in order else len(order), x))
@@ -119,7 +122,7 @@ def accuracy_table(directory=RESULTS):
         means = {lv: sum(v) / len(v) for lv, v in sums.items() if v}
         gaps = [f"{means[lv] - means['L0']:+.2f}" for lv in levels if lv != "L0" and lv in means]
         print("| mean | " + " | ".join(f"{means[lv]:.2f}" for lv in levels) + " | " + " | ".join(gaps) + " |")
-        loss = {lv: sum(v) / len(v) for lv, v in losses[model].items()}
+        loss = {lv: sum(v) / len(v) for lv, v in losses.items()}
         print("| final training loss, mean | " + " | ".join(f"{loss[lv]:.4f}" if lv in loss else "-" for lv in levels)
               + " |" + " |" * (len(levels) - 1))
         print()
@@ -221,12 +224,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1:
         SECTIONS[sys.argv[1]]()
         sys.exit(0)
-    memory_table("resnet18-32", "ResNet-18, 32x32")
-    memory_table("resnet50-32", "ResNet-50, 32x32")
-    memory_table("resnet18-64", "ResNet-18, 64x64")
-    memory_table("resnet50-64", "ResNet-50, 64x64, an older run (before the engine counted what it keeps; not re-measured)")
-    memory_table("bert-tiny", "BERT-tiny, sequence 128, width 128")
-    memory_table("transformer", "Transformer encoder, sequence 128, width 128")
+    SECTIONS["memory"]()
     SECTIONS["maxbatch"]()
     SECTIONS["speed"]()
     training_table("mnist-lenet", ["L0", "L3", "auto"], "LeNet on real MNIST (8,000 train / 2,000 test digits)")
