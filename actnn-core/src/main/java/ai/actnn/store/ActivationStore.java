@@ -279,12 +279,17 @@ public final class ActivationStore implements AutoCloseable {
                 stats = backend.quantizer().analyze(x, groupSizeFor(x));
             }
             int[] bits = policy.bitsFor(site, stats, PackedLayout.samples(x.getShape()));
-            SharedActivation hit = find(known, bits);
+            SharedActivation hit = findAtLeast(known, bits);
             if (hit != null) {
                 return hit;
             }
             if (stats == null) {
                 stats = backend.quantizer().analyze(x, groupSizeFor(x));
+            }
+            int weaker = packedCopy(known);
+            if (weaker >= 0) {
+                int[] merged = widest(known.get(weaker).bits, bits);
+                return widen(known, weaker, merged, pack(x, backend, stats, merged));
             }
             return remember(known, bits, pack(x, backend, stats, bits), x.size());
         } finally {
@@ -303,18 +308,85 @@ public final class ActivationStore implements AutoCloseable {
         return null;
     }
 
+    /**
+     * A live copy that every requested sample's bits can use: the exact copy, or a packed copy
+     * with at least as many bits in every sample (more bits only lower the error a policy
+     * bounded).
+     */
+    private static SharedActivation findAtLeast(List<Cached> known, int[] bits) {
+        for (Cached c : known) {
+            if (!c.shared.isReleased() && (c.bits == null || atLeast(c.bits, bits))) {
+                return c.shared.retain();
+            }
+        }
+        return null;
+    }
+
+    private static boolean atLeast(int[] have, int[] want) {
+        if (have.length != want.length) {
+            return false;
+        }
+        for (int i = 0; i < have.length; i++) {
+            if (have[i] < want[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int packedCopy(List<Cached> known) {
+        for (int i = 0; i < known.size(); i++) {
+            Cached c = known.get(i);
+            if (c.bits != null && !c.shared.isReleased()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int[] widest(int[] have, int[] want) {
+        if (have.length != want.length) {
+            throw new IllegalStateException(
+                    "one tensor saved with bits for " + have.length + " and " + want.length + " samples");
+        }
+        int[] bits = new int[want.length];
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = Math.max(have[i], want[i]);
+        }
+        return bits;
+    }
+
+    /**
+     * Replaces a packed copy that some sample's bits cannot use by {@code wider}, packed at the
+     * widest bits both consumers asked for: sites that save the same tensor with different bits
+     * (a ResNet block's input, taken by its first convolution and its projection shortcut) keep
+     * one copy instead of two.
+     */
+    private SharedActivation widen(List<Cached> known, int index, int[] bits, SavedActivation wider) {
+        Cached old = known.get(index);
+        long before = old.shared.storedBytes();
+        old.shared.replaceTarget(wider);
+        account(old.shared.storedBytes() - before, 0);
+        known.set(index, new Cached(bits, old.shared));
+        return old.shared.retain();
+    }
+
     private SharedActivation remember(List<Cached> known, int[] bits, SavedActivation saved, long elements) {
         SharedActivation shared = count(new SharedActivation(saved), elements);
         known.add(new Cached(bits, shared));
         return shared;
     }
 
-    /** The one place where what the step keeps is counted. */
     private <T extends Saved> T count(T saved, long elements) {
-        storedBytes += saved.storedBytes();
-        storedElements += elements;
-        storedBits += saved.storedBytes() * 8.0;
+        account(saved.storedBytes(), elements);
         return saved;
+    }
+
+    /** The one place where what the step keeps is counted. */
+    private void account(long bytes, long elements) {
+        storedBytes += bytes;
+        storedElements += elements;
+        storedBits += bytes * 8.0;
     }
 
     private SavedActivation pack(NDArray x, Backend backend, GroupStats stats, int[] bits) {

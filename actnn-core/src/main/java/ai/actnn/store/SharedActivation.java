@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
  */
 final class SharedActivation implements SavedActivation {
 
-    private final SavedActivation target;
+    private volatile SavedActivation target;
     private int users;
 
     SharedActivation(SavedActivation target) {
@@ -40,12 +40,18 @@ final class SharedActivation implements SavedActivation {
     }
 
     /**
-     * Returns the shared target.
+     * Makes {@code wider} the stored copy and frees the current one: for a second consumer that
+     * asked for more bits than the first copy has (in the forward, before any user restores).
      *
-     * @return the activation shared
+     * @param wider the new copy of the same tensor, at no fewer bits in any sample
      */
-    SavedActivation target() {
-        return target;
+    synchronized void replaceTarget(SavedActivation wider) {
+        if (users == 0) {
+            throw new IllegalStateException("saved activation already released");
+        }
+        SavedActivation old = target;
+        target = wider;
+        old.close();
     }
 
     @Override
