@@ -28,6 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Keeps everything one step saves for its backward: activations (packed at the level and bits
  * that the configuration and the policy decide, or exact), 1-bit masks, few-bit codes and
@@ -36,13 +39,16 @@ import java.util.function.UnaryOperator;
  * chooses the backend of each tensor's device and its fallbacks, swaps packed activations to host
  * memory at L4/L5, and stores a tensor only once when several ops save it.
  *
- * <p>Everything saved lives in the store's own manager and is counted when it is saved, in one
- * place ({@link #count}): {@link #storedBytes()} is the engine's count of what the step holds, and
- * {@link #heldBytes()} reads the same figure back from the manager's arrays, so that the two can
- * be checked against each other. Items are closed by the op contexts that saved them; the store's
- * manager is closed with the step's tape.
+ * <p>Everything saved lives in the store's own manager and is counted by kind when it is saved
+ * ({@link #count}; a copy replaced by a wider one is recounted): {@link #storedBytes()} is the
+ * engine's count of what the step holds, and {@link #heldBytes()} reads the same figure back from
+ * the manager's arrays, so that the two can be checked against each other. At debug level the
+ * store logs the breakdown by kind when it closes. Items are closed by the op contexts that saved
+ * them; the store's manager is closed with the step's tape.
  */
 public final class ActivationStore implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(ActivationStore.class);
 
     private final ActNNConfig config;
     private final BitPolicy policy;
@@ -52,9 +58,7 @@ public final class ActivationStore implements AutoCloseable {
     private final Map<NDArray, List<Cached>> cache = new IdentityHashMap<>();
     private final Map<NDArray, Derivation> derivable = new IdentityHashMap<>();
     private long streams;
-    private long storedBytes;
-    private long storedElements;
-    private double storedBits;
+    private final KeptCount kept = new KeptCount();
 
     /**
      * Creates the store of one step.
@@ -366,7 +370,7 @@ public final class ActivationStore implements AutoCloseable {
         Cached old = known.get(index);
         long before = old.shared.storedBytes();
         old.shared.replaceTarget(wider);
-        account(old.shared.storedBytes() - before, 0);
+        kept.add(KeptCount.Kind.of(wider), old.shared.storedBytes() - before, 0);
         known.set(index, new Cached(bits, old.shared));
         return old.shared.retain();
     }
@@ -377,16 +381,10 @@ public final class ActivationStore implements AutoCloseable {
         return shared;
     }
 
+    /** The one place where what the step keeps is counted (but for {@link #widen}). */
     private <T extends Saved> T count(T saved, long elements) {
-        account(saved.storedBytes(), elements);
+        kept.add(KeptCount.Kind.of(saved), saved.storedBytes(), elements);
         return saved;
-    }
-
-    /** The one place where what the step keeps is counted. */
-    private void account(long bytes, long elements) {
-        storedBytes += bytes;
-        storedElements += elements;
-        storedBits += bytes * 8.0;
     }
 
     private SavedActivation pack(NDArray x, Backend backend, GroupStats stats, int[] bits) {
@@ -448,7 +446,7 @@ public final class ActivationStore implements AutoCloseable {
      * @return the bytes
      */
     public long storedBytes() {
-        return storedBytes;
+        return kept.bytes();
     }
 
     /**
@@ -475,7 +473,7 @@ public final class ActivationStore implements AutoCloseable {
      * @return the average bits
      */
     public double averageBits() {
-        return storedElements == 0 ? Double.NaN : storedBits / storedElements;
+        return kept.averageBits();
     }
 
     /** Forgets the de-duplication cache (the saved items stay with the contexts that hold them). */
@@ -489,6 +487,9 @@ public final class ActivationStore implements AutoCloseable {
     public void close() {
         clearCache();
         manager.close();
+        if (kept.elements() > 0 && logger.isDebugEnabled()) {
+            logger.debug("step kept {}", kept.describe());
+        }
     }
 
     private record Derivation(SharedActivation source, UnaryOperator<NDArray> recompute) {}

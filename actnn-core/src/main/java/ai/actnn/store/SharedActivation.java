@@ -54,6 +54,15 @@ final class SharedActivation implements SavedActivation {
         old.close();
     }
 
+    /**
+     * Returns the copy shared now.
+     *
+     * @return the target
+     */
+    SavedActivation target() {
+        return target;
+    }
+
     @Override
     public NDArray restore(NDManager manager) {
         return target.restore(manager);
