@@ -51,8 +51,8 @@ final class KeptCount {
     private final long[] elements = new long[Kind.values().length];
 
     /**
-     * Adds bytes and elements of one kind (negative bytes when a copy is replaced by a smaller
-     * one; no elements when the same tensor is stored again).
+     * Adds bytes and elements of one kind: for a copy replaced by a wider one, the difference in
+     * bytes and no elements (its tensor is counted already).
      */
     void add(Kind kind, long addedBytes, long addedElements) {
         bytes[kind.ordinal()] += addedBytes;
