@@ -22,7 +22,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -270,7 +269,7 @@ public final class ActivationStore implements AutoCloseable {
     private SavedActivation save(NDArray x, ActivationSite site, boolean compress) {
         List<Cached> known = cache.computeIfAbsent(x, k -> new ArrayList<>(1));
         if (!compress) {
-            SharedActivation hit = find(known, null);
+            SharedActivation hit = findExact(known);
             if (hit != null) {
                 return hit;
             }
@@ -303,9 +302,9 @@ public final class ActivationStore implements AutoCloseable {
         }
     }
 
-    private static SharedActivation find(List<Cached> known, int[] bits) {
+    private static SharedActivation findExact(List<Cached> known) {
         for (Cached c : known) {
-            if (Arrays.equals(c.bits, bits) && !c.shared.isReleased()) {
+            if (c.bits == null && !c.shared.isReleased()) {
                 return c.shared.retain();
             }
         }
