@@ -56,8 +56,10 @@ public interface ForwardContext {
      * that nothing else reads, such as a join's own accumulator).
      *
      * @param x the input, overwritten
+     * @return a new handle to {@code x}'s storage, the ReLU output, for the function to return:
+     *     the ops that save it can then keep only its positive elements
      */
-    void reluInPlace(NDArray x);
+    NDArray reluInPlace(NDArray x);
 
     /**
      * Saves the 1-bit mask "x inside the range" (ReLU6, hard tanh, clip).

@@ -77,8 +77,8 @@ final class FunctionContext implements ForwardContext, BackwardContext, AutoClos
     }
 
     @Override
-    public void reluInPlace(NDArray x) {
-        masks.add(store.reluInPlace(x));
+    public NDArray reluInPlace(NDArray x) {
+        return keep(store.reluInPlace(x), masks);
     }
 
     @Override

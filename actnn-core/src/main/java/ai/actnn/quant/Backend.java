@@ -59,4 +59,14 @@ public interface Backend {
     default Optional<PoolCodec> pooling() {
         return Optional.empty();
     }
+
+    /**
+     * Returns the compaction of tensors by their masks, if this backend has one: the store then
+     * packs only the positive elements of ReLU outputs (and packs them whole otherwise).
+     *
+     * @return the compaction, or empty
+     */
+    default Optional<MaskedCompaction> compaction() {
+        return Optional.empty();
+    }
 }

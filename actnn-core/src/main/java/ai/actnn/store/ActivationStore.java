@@ -8,6 +8,7 @@ import ai.actnn.quant.CodeCodec;
 import ai.actnn.quant.CodeTable;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaskedCompaction;
 import ai.actnn.quant.MaskedOutput;
 import ai.actnn.quant.MaxPool2dSpec;
 import ai.actnn.quant.MaxPoolOutput;
@@ -15,6 +16,7 @@ import ai.actnn.quant.PackedLayout;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.PoolCodec;
 import ai.actnn.quant.QuantizeSpec;
+import ai.actnn.quant.Quantizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
@@ -49,6 +52,12 @@ public final class ActivationStore implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(ActivationStore.class);
 
+    /**
+     * The widest compacted row worth keeping, as a share of a sample's features: the saving is
+     * the share of zeros, and a compacted row costs a pass each way.
+     */
+    private static final double COMPACT_AT_MOST = 0.875;
+
     private final ActNNConfig config;
     private final BitPolicy policy;
     private final NDManager manager;
@@ -56,6 +65,8 @@ public final class ActivationStore implements AutoCloseable {
     private final long stepKey;
     private final Map<NDArray, List<Cached>> cache = new IdentityHashMap<>();
     private final Map<NDArray, Derivation> derivable = new IdentityHashMap<>();
+    /** ReLU outputs of this step and their masks: what {@link #pack} may compact them by. */
+    private final Map<NDArray, SavedMask> reluMasks = new IdentityHashMap<>();
     private long streams;
     private final KeptCount kept = new KeptCount();
 
@@ -111,7 +122,9 @@ public final class ActivationStore implements AutoCloseable {
      */
     public SavedOutput<SavedMask> relu(NDArray x) {
         MaskCodec masks = backendFor(x.getDevice()).masks();
-        return keep(masks.relu(x, manager), masks);
+        SavedOutput<SavedMask> out = keep(masks.relu(x, manager), masks);
+        reluMasks.put(out.output(), out.saved());
+        return out;
     }
 
     /**
@@ -119,11 +132,22 @@ public final class ActivationStore implements AutoCloseable {
      * MaskCodec#reluInPlace}).
      *
      * @param x a floating-point tensor, overwritten
-     * @return the mask (close it once)
+     * @return a new handle to {@code x}'s storage, now the ReLU output (attached to {@code x}'s
+     *     manager; the caller hands it on as its output, so that the ops that save it are known
+     *     to save a ReLU output), and the mask (close it once)
      */
-    public SavedMask reluInPlace(NDArray x) {
+    public SavedOutput<SavedMask> reluInPlace(NDArray x) {
         MaskCodec masks = backendFor(x.getDevice()).masks();
-        return count(new SavedMask(masks.reluInPlace(x, manager), masks), x.size());
+        SavedMask mask = count(new SavedMask(masks.reluInPlace(x, manager), masks), x.size());
+        NDArray output;
+        try {
+            output = x.stopGradient();
+        } catch (RuntimeException e) {
+            mask.close();
+            throw e;
+        }
+        reluMasks.put(output, mask);
+        return new SavedOutput<>(output, mask);
     }
 
     /**
@@ -286,9 +310,6 @@ public final class ActivationStore implements AutoCloseable {
             if (hit != null) {
                 return hit;
             }
-            if (stats == null) {
-                stats = backend.quantizer().analyze(x, groupSizeFor(x));
-            }
             int weaker = packedCopy(known);
             if (weaker >= 0) {
                 int[] merged = widest(known.get(weaker).bits, bits);
@@ -386,16 +407,23 @@ public final class ActivationStore implements AutoCloseable {
         return saved;
     }
 
+    /**
+     * Packs an activation at the given bits per sample: a ReLU output as its positive elements
+     * only where the backend can compact it ({@link CompactedActivation}), else whole.
+     *
+     * @param stats the group statistics of {@code x}, or null to compute them while packing
+     */
     private SavedActivation pack(NDArray x, Backend backend, GroupStats stats, int[] bits) {
+        SavedActivation compacted = packCompacted(x, backend, bits);
+        if (compacted != null) {
+            return config.isSimulate() ? simulated(compacted) : compacted;
+        }
         QuantizeSpec spec = QuantizeSpec.perSample(bits, groupSizeFor(x), nextKey(), config.isStochastic());
-        PackedTensor packed = backend.quantizer().quantize(x, stats, spec, manager);
+        Quantizer quantizer = backend.quantizer();
+        PackedTensor packed =
+                stats == null ? quantizer.quantize(x, spec, manager) : quantizer.quantize(x, stats, spec, manager);
         if (config.isSimulate()) {
-            // Simulation keeps the dequantized values: the gradient sees the quantization error,
-            // memory is not saved.
-            try (PackedTensor p = packed;
-                    NDArray restored = backend.quantizer().dequantize(p, manager)) {
-                return new ExactActivation(restored, manager);
-            }
+            return simulated(new PackedActivation(packed, quantizer, x.getDevice()));
         }
         Device device = x.getDevice();
         if (config.isSwap() && !Device.Type.CPU.equals(device.getDeviceType())) {
@@ -404,6 +432,45 @@ public final class ActivationStore implements AutoCloseable {
             return new PackedActivation(onHost, backend.quantizer(), device);
         }
         return new PackedActivation(packed, backend.quantizer(), device);
+    }
+
+    /**
+     * Compacts and packs a ReLU output by its mask, or returns null where that cannot be done or
+     * would not pay: no compaction on this device, the mask freed, the tensor no longer zero
+     * where the mask is clear (changed in place since), or too few zeros in some sample.
+     */
+    private SavedActivation packCompacted(NDArray x, Backend backend, int[] bits) {
+        SavedMask mask = reluMasks.get(x);
+        Optional<MaskedCompaction> compaction = backend.compaction();
+        if (mask == null || compaction.isEmpty() || mask.isReleased() || x.getShape().dimension() < 2) {
+            return null;
+        }
+        Optional<NDArray> rows = compaction.get().compact(x, mask.packed(), manager);
+        if (rows.isEmpty()) {
+            return null;
+        }
+        try (NDArray compact = rows.get()) {
+            long width = compact.getShape().get(1);
+            if (width > PackedLayout.featuresPerSample(x.getShape()) * COMPACT_AT_MOST) {
+                return null;
+            }
+            QuantizeSpec spec =
+                    QuantizeSpec.perSample(bits, groupSizeFor(compact), nextKey(), config.isStochastic());
+            PackedTensor packed = backend.quantizer().quantize(compact, spec, manager);
+            PackedActivation packedRows = new PackedActivation(packed, backend.quantizer(), x.getDevice());
+            return new CompactedActivation(packedRows, mask.retain(), compaction.get(), x.size());
+        }
+    }
+
+    /**
+     * Replaces a packed activation by its dequantized values: simulation lets the gradient see
+     * the quantization error without saving memory.
+     */
+    private SavedActivation simulated(SavedActivation packed) {
+        try (SavedActivation p = packed;
+                NDArray restored = p.restore(manager)) {
+            return new ExactActivation(restored, manager);
+        }
     }
 
     private int groupSizeFor(NDArray x) {

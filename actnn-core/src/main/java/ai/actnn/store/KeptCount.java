@@ -28,7 +28,7 @@ final class KeptCount {
             if (saved instanceof SharedActivation shared) {
                 return of(shared.target());
             }
-            if (saved instanceof PackedActivation) {
+            if (saved instanceof PackedActivation || saved instanceof CompactedActivation) {
                 return PACKED;
             }
             if (saved instanceof SavedMask) {

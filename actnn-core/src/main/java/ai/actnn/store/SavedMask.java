@@ -5,11 +5,16 @@ import ai.actnn.quant.PackedMask;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-/** A saved 1-bit mask and the codec of its device, which applies it to gradients. */
+/**
+ * A saved 1-bit mask and the codec of its device, which applies it to gradients. A ReLU's mask
+ * may also be held by the compacted copy of the ReLU's output ({@link CompactedActivation}): the
+ * bytes are freed when the last holder closes.
+ */
 public final class SavedMask implements Saved {
 
     private final PackedMask mask;
     private final MaskCodec codec;
+    private int holders = 1;
 
     SavedMask(PackedMask mask, MaskCodec codec) {
         this.mask = mask;
@@ -28,6 +33,25 @@ public final class SavedMask implements Saved {
         return codec.applyMask(x, mask, scale, manager);
     }
 
+    /** Registers one more holder, who closes it once; fails if the mask was freed. */
+    synchronized SavedMask retain() {
+        if (holders == 0) {
+            throw new IllegalStateException("mask of shape " + mask.getShape() + " already released");
+        }
+        holders++;
+        return this;
+    }
+
+    /** Whether every holder has closed it. */
+    synchronized boolean isReleased() {
+        return holders == 0;
+    }
+
+    /** The packed bits. */
+    PackedMask packed() {
+        return mask;
+    }
+
     /** {@inheritDoc} */
     @Override
     public long storedBytes() {
@@ -36,7 +60,9 @@ public final class SavedMask implements Saved {
 
     /** {@inheritDoc} */
     @Override
-    public void close() {
-        mask.close();
+    public synchronized void close() {
+        if (holders > 0 && --holders == 0) {
+            mask.close();
+        }
     }
 }

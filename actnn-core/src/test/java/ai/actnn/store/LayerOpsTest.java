@@ -70,8 +70,10 @@ class LayerOpsTest {
                         r.saved().apply(ones, 1f, m).toByteArray(), type + " mask x > 0");
 
                 NDArray inPlace = x.duplicate();
-                SavedMask mask = s.reluInPlace(inPlace);
+                SavedOutput<SavedMask> done = s.reluInPlace(inPlace);
+                SavedMask mask = done.saved();
                 assertArrayEquals(r.output().toByteArray(), inPlace.toByteArray(), type + " y in place");
+                assertArrayEquals(inPlace.toByteArray(), done.output().toByteArray(), type + " output handle");
                 assertArrayEquals(r.saved().apply(ones, 1f, m).toByteArray(), mask.apply(ones, 1f, m).toByteArray(),
                         type + " mask in place");
                 assertCountedAndHeld(s, 2 * ((x.size() + 7) / 8));

@@ -56,7 +56,8 @@ final class SumFunction implements QFunction {
         }
         if (relu) {
             if (reuseFirst) {
-                ctx.reluInPlace(y);
+                // a handle of its own, as below, and the one the store knows as a ReLU output
+                return new NDList(ctx.reluInPlace(y));
             } else {
                 NDArray r = ctx.relu(y);
                 y.close();

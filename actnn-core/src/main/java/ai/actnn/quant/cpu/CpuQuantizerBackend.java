@@ -5,7 +5,9 @@ import ai.actnn.quant.Backend;
 import ai.actnn.quant.CodeCodec;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.MaskCodec;
+import ai.actnn.quant.MaskedCompaction;
 import ai.actnn.quant.MetadataType;
+import ai.actnn.quant.PackedLayout;
 import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
@@ -31,7 +33,7 @@ import java.util.Optional;
  * JVM runs with {@code --add-modules jdk.incubator.vector} (about 2-4 times faster on AVX2), plain
  * Java otherwise; both give the same bytes.
  */
-public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec, CodeCodec {
+public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec, CodeCodec, MaskedCompaction {
 
     /** The system property that sets the default number of threads. */
     public static final String THREADS_PROPERTY = "actnn.cpu.threads";
@@ -96,6 +98,12 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
     /** {@inheritDoc} */
     @Override
     public Optional<CodeCodec> codes() {
+        return Optional.of(this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Optional<MaskedCompaction> compaction() {
         return Optional.of(this);
     }
 
@@ -359,6 +367,61 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
             return HostMemory.write(manager, grad.getShape(), type, out -> Codes.apply(
                     c.bytes(), Elements.of(g.bytes(), type), type == DataType.FLOAT16, Elements.of(out, type),
                     numel, values, bits, parallel));
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Optional<NDArray> compact(NDArray x, PackedMask mask, NDManager manager) {
+        Checks.floatTensor("tensor to compact", x);
+        checkMask(mask, manager);
+        Shape shape = x.getShape();
+        if (!shape.equals(mask.getShape())) {
+            throw new IllegalArgumentException(
+                    "tensor of shape " + shape + " does not match the mask's shape " + mask.getShape()
+                            + ": the shapes must be equal");
+        }
+        int samples = PackedLayout.samples(shape);
+        long features = PackedLayout.featuresPerSample(shape);
+        DataType type = x.getDataType();
+        try (HostMemory in = HostMemory.read(x);
+                HostMemory m = HostMemory.read(mask.getStorage())) {
+            int width = Math.max(1, Compaction.widest(m.bytes(), samples, features, parallel));
+            boolean[] exact = new boolean[1];
+            NDArray out = HostMemory.write(manager, new Shape(samples, width), type, data -> exact[0] =
+                    Compaction.compact(m.bytes(), Elements.of(in.bytes(), type), samples, features, width,
+                            Elements.of(data, type), parallel));
+            if (!exact[0]) {
+                out.close();
+                return Optional.empty();
+            }
+            return Optional.of(out);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray expand(NDArray compact, PackedMask mask, int first, NDManager manager) {
+        Checks.floatTensor("compacted tensor", compact);
+        checkMask(mask, manager);
+        Shape shape = mask.getShape();
+        int samples = PackedLayout.samples(shape);
+        Shape rows = compact.getShape();
+        if (rows.dimension() != 2 || first < 0 || first + rows.get(0) > samples) {
+            throw new IllegalArgumentException(
+                    "compacted rows of shape " + rows + " from sample " + first + " do not fit a mask of shape "
+                            + shape + ": allowed are [R, W] with first + R <= " + samples);
+        }
+        int count = (int) rows.get(0);
+        int width = Math.toIntExact(rows.get(1));
+        long features = PackedLayout.featuresPerSample(shape);
+        Shape result = shape.dimension() == 0 ? shape : new Shape(count).addAll(shape.slice(1));
+        DataType type = compact.getDataType();
+        try (HostMemory in = HostMemory.read(compact);
+                HostMemory m = HostMemory.read(mask.getStorage())) {
+            return HostMemory.write(manager, result, type, out -> Compaction.expand(
+                    m.bytes(), first, Elements.of(in.bytes(), type), count, features, width, Elements.of(out, type),
+                    parallel));
         }
     }
 
