@@ -138,7 +138,7 @@ public final class ActivationStore implements AutoCloseable {
      */
     public SavedOutput<SavedMask> reluInPlace(NDArray x) {
         MaskCodec masks = backendFor(x.getDevice()).masks();
-        SavedMask mask = count(new SavedMask(masks.reluInPlace(x, manager), masks), x.size());
+        SavedMask mask = count(SavedMask.of(masks.reluInPlace(x, manager), masks), x.size());
         NDArray output;
         try {
             output = x.stopGradient();
@@ -159,11 +159,12 @@ public final class ActivationStore implements AutoCloseable {
      */
     public SavedMask saveRangeMask(NDArray x, MaskCodec.Range range) {
         MaskCodec masks = backendFor(x.getDevice()).masks();
-        return count(new SavedMask(masks.packInRange(x, range, manager), masks), x.size());
+        return count(SavedMask.of(masks.packInRange(x, range, manager), masks), x.size());
     }
 
     /**
-     * Draws and saves a dropout keep mask from this step's random streams.
+     * Returns a dropout keep mask of this step's random streams, kept as its key: every {@link
+     * SavedMask#apply} draws the same bits again.
      *
      * @param shape the shape of the masked tensor
      * @param rate the drop probability in [0, 1]
@@ -172,12 +173,13 @@ public final class ActivationStore implements AutoCloseable {
      */
     public SavedMask saveKeepMask(Shape shape, float rate, Device device) {
         MaskCodec masks = backendFor(device).masks();
-        return count(new SavedMask(masks.randomKeepMask(shape, rate, nextKey(), manager), masks), shape.size());
+        return count(SavedMask.redrawn(shape, rate, nextKey(), masks), 0);
     }
 
     /**
-     * Applies dropout with a keep mask drawn from this step's random streams, and saves the mask
-     * ({@link MaskCodec#dropout}: one pass where the device's codec fuses it).
+     * Applies dropout with a keep mask drawn from this step's random streams ({@link
+     * MaskCodec#dropout}: one pass where the device's codec fuses it), and keeps the mask as its
+     * key: the backward draws the same bits again, so nothing is held in between.
      *
      * @param x a floating-point tensor
      * @param rate the drop probability in [0, 1]
@@ -186,12 +188,15 @@ public final class ActivationStore implements AutoCloseable {
      */
     public SavedOutput<SavedMask> dropout(NDArray x, float rate) {
         MaskCodec masks = backendFor(x.getDevice()).masks();
-        return keep(masks.dropout(x, rate, nextKey(), manager), masks);
+        long key = nextKey();
+        MaskedOutput r = masks.dropout(x, rate, key, manager);
+        r.mask().close();
+        return new SavedOutput<>(r.output(), count(SavedMask.redrawn(x.getShape(), rate, key, masks), 0));
     }
 
     /** Counts the mask of a fused forward and hands out its output. */
     private SavedOutput<SavedMask> keep(MaskedOutput r, MaskCodec masks) {
-        return new SavedOutput<>(r.output(), count(new SavedMask(r.mask(), masks), r.mask().getShape().size()));
+        return new SavedOutput<>(r.output(), count(SavedMask.of(r.mask(), masks), r.mask().getShape().size()));
     }
 
     /**

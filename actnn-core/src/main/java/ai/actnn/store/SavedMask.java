@@ -4,21 +4,48 @@ import ai.actnn.quant.MaskCodec;
 import ai.actnn.quant.PackedMask;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 /**
- * A saved 1-bit mask and the codec of its device, which applies it to gradients. A ReLU's mask
- * may also be held by the compacted copy of the ReLU's output ({@link CompactedActivation}): the
- * bytes are freed when the last holder closes.
+ * A 1-bit mask a step keeps for its backward, and the codec of its device, which applies it to
+ * gradients. The bits are either held ({@link #of}: ReLU's {@code x > 0}, a clipping range) or,
+ * for a dropout keep mask, drawn again from its random key whenever they are applied ({@link
+ * #redrawn}): the format's generator gives the same bits for the same key, so the mask costs no
+ * memory between the forward and the backward.
+ *
+ * <p>A ReLU's mask may also be held by the compacted copy of the ReLU's output ({@link
+ * CompactedActivation}): the bits are freed when the last holder closes.
  */
 public final class SavedMask implements Saved {
 
-    private final PackedMask mask;
+    /** Where the bits come from. */
+    private sealed interface Bits permits Held, Drawn {}
+
+    private record Held(PackedMask mask) implements Bits {}
+
+    private record Drawn(Shape shape, float rate, long key) implements Bits {}
+
+    private final Bits bits;
     private final MaskCodec codec;
     private int holders = 1;
 
-    SavedMask(PackedMask mask, MaskCodec codec) {
-        this.mask = mask;
+    private SavedMask(Bits bits, MaskCodec codec) {
+        this.bits = bits;
         this.codec = codec;
+    }
+
+    /** A mask whose bits are held until the last holder closes it. */
+    static SavedMask of(PackedMask mask, MaskCodec codec) {
+        return new SavedMask(new Held(mask), codec);
+    }
+
+    /**
+     * A dropout keep mask kept as its key: {@link MaskCodec#randomKeepMask} draws the bits again
+     * where they are applied.
+     */
+    static SavedMask redrawn(Shape shape, float rate, long key, MaskCodec codec) {
+        MaskCodec.dropoutScale(rate); // rejects a rate outside [0, 1] now, not in the backward
+        return new SavedMask(new Drawn(shape, rate, key), codec);
     }
 
     /**
@@ -30,13 +57,18 @@ public final class SavedMask implements Saved {
      * @return the masked tensor
      */
     public NDArray apply(NDArray x, float scale, NDManager manager) {
-        return codec.applyMask(x, mask, scale, manager);
+        if (bits instanceof Drawn d) {
+            try (PackedMask mask = codec.randomKeepMask(d.shape(), d.rate(), d.key(), manager)) {
+                return codec.applyMask(x, mask, scale, manager);
+            }
+        }
+        return codec.applyMask(x, packed(), scale, manager);
     }
 
     /** Registers one more holder, who closes it once; fails if the mask was freed. */
     synchronized SavedMask retain() {
         if (holders == 0) {
-            throw new IllegalStateException("mask of shape " + mask.getShape() + " already released");
+            throw new IllegalStateException("mask already released");
         }
         holders++;
         return this;
@@ -47,22 +79,25 @@ public final class SavedMask implements Saved {
         return holders == 0;
     }
 
-    /** The packed bits. */
+    /** The held bits; only a mask made by {@link #of} holds them. */
     PackedMask packed() {
-        return mask;
+        if (bits instanceof Held h) {
+            return h.mask();
+        }
+        throw new IllegalStateException("a redrawn keep mask holds no bits");
     }
 
     /** {@inheritDoc} */
     @Override
     public long storedBytes() {
-        return mask.byteSize();
+        return bits instanceof Held h ? h.mask().byteSize() : 0;
     }
 
     /** {@inheritDoc} */
     @Override
     public synchronized void close() {
-        if (holders > 0 && --holders == 0) {
-            mask.close();
+        if (holders > 0 && --holders == 0 && bits instanceof Held h) {
+            h.mask().close();
         }
     }
 }
