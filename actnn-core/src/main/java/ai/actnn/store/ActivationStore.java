@@ -8,15 +8,11 @@ import ai.actnn.quant.CodeCodec;
 import ai.actnn.quant.CodeTable;
 import ai.actnn.quant.GroupStats;
 import ai.actnn.quant.MaskCodec;
-import ai.actnn.quant.MaskedCompaction;
 import ai.actnn.quant.MaskedOutput;
 import ai.actnn.quant.MaxPool2dSpec;
 import ai.actnn.quant.MaxPoolOutput;
 import ai.actnn.quant.PackedLayout;
-import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.PoolCodec;
-import ai.actnn.quant.QuantizeSpec;
-import ai.actnn.quant.Quantizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -27,7 +23,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
@@ -51,12 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class ActivationStore implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(ActivationStore.class);
-
-    /**
-     * The widest compacted row worth keeping, as a share of a sample's features: the saving is
-     * the share of zeros, and a compacted row costs a pass each way.
-     */
-    private static final double COMPACT_AT_MOST = 0.875;
 
     private final ActNNConfig config;
     private final BitPolicy policy;
@@ -305,11 +294,8 @@ public final class ActivationStore implements AutoCloseable {
             return remember(known, null, new ExactActivation(x, manager), x.size());
         }
         Backend backend = backendFor(x.getDevice());
-        GroupStats stats = null;
-        try {
-            if (policy.needsStats(site)) {
-                stats = backend.quantizer().analyze(x, groupSizeFor(x));
-            }
+        try (ActivationPacking packing = new ActivationPacking(x, backend, reluMasks.get(x), config, manager)) {
+            GroupStats stats = policy.needsStats(site) ? packing.statistics() : null;
             int[] bits = policy.bitsFor(site, stats, PackedLayout.samples(x.getShape()));
             SharedActivation hit = findAtLeast(known, bits);
             if (hit != null) {
@@ -318,13 +304,9 @@ public final class ActivationStore implements AutoCloseable {
             int weaker = packedCopy(known);
             if (weaker >= 0) {
                 int[] merged = widest(known.get(weaker).bits, bits);
-                return widen(known, weaker, merged, pack(x, backend, stats, merged));
+                return widen(known, weaker, merged, finish(packing.pack(merged, nextKey())));
             }
-            return remember(known, bits, pack(x, backend, stats, bits), x.size());
-        } finally {
-            if (stats != null) {
-                stats.close();
-            }
+            return remember(known, bits, finish(packing.pack(bits, nextKey())), x.size());
         }
     }
 
@@ -412,59 +394,9 @@ public final class ActivationStore implements AutoCloseable {
         return saved;
     }
 
-    /**
-     * Packs an activation at the given bits per sample: a ReLU output as its positive elements
-     * only where the backend can compact it ({@link CompactedActivation}), else whole.
-     *
-     * @param stats the group statistics of {@code x}, or null to compute them while packing
-     */
-    private SavedActivation pack(NDArray x, Backend backend, GroupStats stats, int[] bits) {
-        SavedActivation compacted = packCompacted(x, backend, bits);
-        if (compacted != null) {
-            return config.isSimulate() ? simulated(compacted) : compacted;
-        }
-        QuantizeSpec spec = QuantizeSpec.perSample(bits, groupSizeFor(x), nextKey(), config.isStochastic());
-        Quantizer quantizer = backend.quantizer();
-        PackedTensor packed =
-                stats == null ? quantizer.quantize(x, spec, manager) : quantizer.quantize(x, stats, spec, manager);
-        if (config.isSimulate()) {
-            return simulated(new PackedActivation(packed, quantizer, x.getDevice()));
-        }
-        Device device = x.getDevice();
-        if (config.isSwap() && !Device.Type.CPU.equals(device.getDeviceType())) {
-            PackedTensor onHost = packed.toDevice(Device.cpu());
-            packed.close();
-            return new PackedActivation(onHost, backend.quantizer(), device);
-        }
-        return new PackedActivation(packed, backend.quantizer(), device);
-    }
-
-    /**
-     * Compacts and packs a ReLU output by its mask, or returns null where that cannot be done or
-     * would not pay: no compaction on this device, the mask freed, the tensor no longer zero
-     * where the mask is clear (changed in place since), or too few zeros in some sample.
-     */
-    private SavedActivation packCompacted(NDArray x, Backend backend, int[] bits) {
-        SavedMask mask = reluMasks.get(x);
-        Optional<MaskedCompaction> compaction = backend.compaction();
-        if (mask == null || compaction.isEmpty() || mask.isReleased() || x.getShape().dimension() < 2) {
-            return null;
-        }
-        Optional<NDArray> rows = compaction.get().compact(x, mask.packed(), manager);
-        if (rows.isEmpty()) {
-            return null;
-        }
-        try (NDArray compact = rows.get()) {
-            long width = compact.getShape().get(1);
-            if (width > PackedLayout.featuresPerSample(x.getShape()) * COMPACT_AT_MOST) {
-                return null;
-            }
-            QuantizeSpec spec =
-                    QuantizeSpec.perSample(bits, groupSizeFor(compact), nextKey(), config.isStochastic());
-            PackedTensor packed = backend.quantizer().quantize(compact, spec, manager);
-            PackedActivation packedRows = new PackedActivation(packed, backend.quantizer(), x.getDevice());
-            return new CompactedActivation(packedRows, mask.retain(), compaction.get(), x.size());
-        }
+    /** What the store keeps of a packed activation: its dequantized values when simulating. */
+    private SavedActivation finish(SavedActivation packed) {
+        return config.isSimulate() ? simulated(packed) : packed;
     }
 
     /**
@@ -476,20 +408,6 @@ public final class ActivationStore implements AutoCloseable {
                 NDArray restored = p.restore(manager)) {
             return new ExactActivation(restored, manager);
         }
-    }
-
-    private int groupSizeFor(NDArray x) {
-        long features = PackedLayout.featuresPerSample(x.getShape());
-        if (config.isPerGroup()) {
-            return GroupSizes.choose(features, config.getGroupSize());
-        }
-        // One range per sample: a group as large as a sample, rounded up to the packing unit.
-        long size = Math.max(32, (features + 31) / 32 * 32);
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "sample of " + features + " features is too large for per-sample ranges");
-        }
-        return (int) size;
     }
 
     private Backend backendFor(Device device) {

@@ -1,5 +1,9 @@
 package ai.actnn.store;
 
+import ai.actnn.config.ActNNConfig;
+import ai.actnn.quant.PackedLayout;
+import ai.djl.ndarray.types.Shape;
+
 /**
  * Chooses the group size of a tensor. Groups never span samples, so a sample whose size is not a
  * multiple of the group size ends in a padded group, and padding costs bits: an MNIST image of 784
@@ -39,6 +43,28 @@ final class GroupSizes {
             }
         }
         return best;
+    }
+
+    /**
+     * Returns the group size of a tensor under a configuration: {@link #choose} when it packs
+     * per group, else one group per sample, rounded up to the packing unit.
+     *
+     * @param shape the tensor's shape (first axis = samples)
+     * @param config the configuration
+     * @return the group size, a multiple of 32
+     * @throws IllegalArgumentException if a sample is too large for per-sample ranges
+     */
+    static int forShape(Shape shape, ActNNConfig config) {
+        long features = PackedLayout.featuresPerSample(shape);
+        if (config.isPerGroup()) {
+            return choose(features, config.getGroupSize());
+        }
+        long size = Math.max(32, (features + 31) / 32 * 32);
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "sample of " + features + " features is too large for per-sample ranges");
+        }
+        return (int) size;
     }
 
     private static long cost(long features, int group) {

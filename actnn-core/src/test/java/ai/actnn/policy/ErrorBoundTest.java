@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.actnn.config.ActNNConfig;
 import ai.actnn.quant.GroupStats;
+import ai.actnn.quant.PackedMask;
 import ai.actnn.quant.PackedTensor;
 import ai.actnn.quant.QuantizeSpec;
 import ai.actnn.quant.cpu.CpuQuantizerBackend;
@@ -445,13 +446,18 @@ class ErrorBoundTest {
     }
 
     private ErrorBoundedBitPolicy measured(Problem p, ActivationSite site, float[] x, double bound, boolean stochastic) {
+        return measured(p, site, x, bound, stochastic, xs -> cpu.analyze(xs, 256));
+    }
+
+    private ErrorBoundedBitPolicy measured(Problem p, ActivationSite site, float[] x, double bound, boolean stochastic,
+            java.util.function.Function<NDArray, GroupStats> statsOf) {
         ActNNConfig config = ActNNConfig.builder().optLevel("auto").optErrorBound(bound).optAutoInterval(1)
                 .optStochastic(stochastic).build();
         ErrorBoundedBitPolicy policy = new ErrorBoundedBitPolicy(config);
         try (NDManager m = manager.newSubManager()) {
             NDArray xs = m.create(x, p.shape());
             policy.beginStep(config, null);
-            try (GroupStats stats = cpu.analyze(xs, 256)) {
+            try (GroupStats stats = statsOf.apply(xs)) {
                 assertEquals(8, policy.bitsFor(site, stats, (int) p.shape().get(0))[0], "initial bits");
             }
             BitPolicy.report(policy, site, p.gradOutput(m), p.fed(m, x));
@@ -564,7 +570,103 @@ class ErrorBoundTest {
         return ratio;
     }
 
+    /**
+     * The statistics the store gives the policy for a ReLU output it packs compacted: bounding
+     * ones over the tensor's groups, from the rows' own statistics.
+     */
+    private GroupStats compactedStats(NDArray xs) {
+        NDManager m = xs.getManager();
+        PackedMask mask = cpu.packPositive(xs, m);
+        NDArray rows = cpu.compact(xs, mask, m).orElseThrow();
+        try (GroupStats rowStats = cpu.analyze(rows, 256)) {
+            return cpu.boundingStats(xs, mask, rowStats, 256);
+        }
+    }
+
+    /** E ||g(x') - g(x)||^2 and its standard error when x is kept as its compacted positive elements. */
+    private double[] measuredCompactedError(Problem p, float[] x, int bits) {
+        double[] exact = p.gradient(x);
+        double sum = 0;
+        double sumSquares = 0;
+        try (NDManager m = manager.newSubManager()) {
+            NDArray xs = m.create(x, p.shape());
+            PackedMask mask = cpu.packPositive(xs, m);
+            NDArray rows = cpu.compact(xs, mask, m).orElseThrow();
+            for (int d = 0; d < DRAWS; d++) {
+                try (PackedTensor packed = cpu.quantize(rows, QuantizeSpec.uniform(bits, 256, 3000L * bits + d, true), m);
+                        NDArray unpacked = cpu.dequantize(packed, m);
+                        NDArray restored = cpu.expand(unpacked, mask, 0, m)) {
+                    double[] g = p.gradient(restored.toFloatArray());
+                    double one = 0;
+                    for (int i = 0; i < g.length; i++) {
+                        double e = g[i] - exact[i];
+                        one += e * e;
+                    }
+                    sum += one;
+                    sumSquares += one * one;
+                }
+            }
+        }
+        double mean = sum / DRAWS;
+        double variance = Math.max(0, sumSquares / DRAWS - mean * mean) * DRAWS / (DRAWS - 1);
+        return new double[] {mean, Math.sqrt(variance / DRAWS)};
+    }
+
+    /** A ReLU output whose channels (runs of {@code plane} features) have scales over two decades. */
+    private static float[] reluOutput(Shape shape, int plane, Random r) {
+        float[] x = gaussian((int) shape.size(), r);
+        float scale = 1;
+        for (int i = 0; i < x.length; i++) {
+            if (i % plane == 0) {
+                scale = (float) Math.pow(10, r.nextDouble() * 2 - 1);
+            }
+            x[i] = Math.max(0f, x[i] * scale);
+        }
+        return x;
+    }
+
+    /**
+     * A ReLU output packed as its positive elements only: at every width the measured error stays
+     * within what the policy models from the bounding statistics, and a bound placed at a width's
+     * model gives that width, whose error keeps it.
+     */
+    private void compactedKeepsTheBound(String what, Problem p, float[] x) {
+        ActivationSite site = p.site();
+        ErrorBoundedBitPolicy probe = measured(p, site, x, 1, true, this::compactedStats);
+        double g = squaredNorm(p.gradient(x));
+        double estimate = probe.gradientEstimate(site).orElseThrow();
+        StringBuilder log = new StringBuilder(what + " compacted:");
+        for (int b = 1; b <= 8; b++) {
+            double model = probe.modelledError(site, b).orElseThrow();
+            double[] e = measuredCompactedError(p, x, b);
+            assertTrue(e[0] - 3 * e[1] <= model,
+                    what + ": measured " + e[0] + " +- " + e[1] + " above the model " + model + " at " + b + " bits");
+            double bound = model / estimate * (1 + 1e-6);
+            ErrorBoundedBitPolicy policy = measured(p, site, x, bound, true, this::compactedStats);
+            assertEquals(b, chosen(policy, site, (int) p.shape().get(0)), what + ": bits at e^2 = " + bound);
+            assertTrue(e[0] + 3 * e[1] <= bound * g,
+                    what + ": " + b + " bits measure " + e[0] + " +- " + e[1] + " > e^2 ||g||^2 = " + bound * g);
+            log.append(String.format(" %d bits measured/model %.2f;", b, e[0] / model));
+        }
+        System.out.println(log);
+    }
+
     // ------------------------------------------------------------------------------ tests
+
+    @Test
+    void compactedReluOutputsKeepTheBoundOfALinearLayer() {
+        Random r = new Random(21);
+        LinearProblem p = new LinearProblem(6, 600, 5, r);
+        compactedKeepsTheBound("linear", p, reluOutput(p.shape(), 600, r));
+    }
+
+    @Test
+    void compactedReluOutputsKeepTheBoundOfAConvolution() {
+        Random r = new Random(22);
+        WindowProblem p = new WindowProblem(3, 4, 16, 16, 5, 3, 1, 1, 1, 1, false, r);
+        compactedKeepsTheBound("windowed conv 3x3", p, reluOutput(p.shape(), 256, r));
+    }
+
 
     @Test
     void linearLayerGetsTheFewestBitsThatKeepTheBound() {

@@ -69,8 +69,8 @@ final class Compaction {
      * @param width the row width, at least every sample's count of set bits
      * @param out the {@code samples * width} elements of the result
      * @param parallel the threads to use
-     * @return false if an element where the mask is clear is not zero (the result is then
-     *     incomplete and must be discarded)
+     * @return false if the mask is not exactly {@code x > 0} (or some element is neither
+     *     positive nor zero): the result is then incomplete and must be discarded
      */
     static boolean compact(
             ByteBuffer mask, Elements x, int samples, long features, int width, Elements out, Parallel parallel) {
@@ -88,17 +88,19 @@ final class Compaction {
                     int length = (int) Math.min(BLOCK, features - start);
                     x.read(base + start, in, length, scratch);
                     for (int i = 0; i < length; i++) {
-                        if (bit(mask, base + start + i)) {
+                        boolean set = bit(mask, base + start + i);
+                        if (set ? !(in[i] > 0f) : in[i] != 0f) {
+                            // the mask is not x > 0 here (a NaN is neither): nothing may be dropped
+                            exact.set(false);
+                            return;
+                        }
+                        if (set) {
                             kept[pending++] = in[i];
                             if (pending == BLOCK) {
                                 out.write(row + filled, kept, pending, scratch);
                                 filled += pending;
                                 pending = 0;
                             }
-                        } else if (in[i] != 0f) {
-                            // also NaN: a value the mask calls zero is not, so nothing may be dropped
-                            exact.set(false);
-                            return;
                         }
                     }
                 }
@@ -162,6 +164,49 @@ final class Compaction {
                         }
                     }
                     out.write((long) r * features + start, dense, length, scratch);
+                }
+            }
+        });
+    }
+
+    /**
+     * Writes, for every group of the original tensor, the widest range among the row groups that
+     * hold its set elements, with the slack of the row group's FP16 record ({@code 2^-10 |min|},
+     * as the policies' error model adds it to a range), rounded up to a float; 0 for a group
+     * without set elements, NaN where such a row group is not finite.
+     *
+     * @param mask the mask bytes
+     * @param features the elements per sample of the original tensor
+     * @param geometry the original tensor's groups
+     * @param rowMins the row groups' minima
+     * @param rowMaxs the row groups' maxima
+     * @param rows the rows' groups
+     * @param out one range per original group
+     * @param parallel the threads to use
+     */
+    static void boundingRanges(ByteBuffer mask, long features, Geometry geometry, float[] rowMins, float[] rowMaxs,
+            Geometry rows, float[] out, Parallel parallel) {
+        int groupSize = geometry.groupSize;
+        parallel.run(geometry.samples, features, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                long position = 0;
+                for (int k = 0; k < geometry.groupsPerSample; k++) {
+                    long start = n * features + (long) k * groupSize;
+                    long end = n * features + Math.min(features, (long) (k + 1) * groupSize);
+                    long count = setBits(mask, start, end);
+                    double widest = 0;
+                    if (count > 0) {
+                        long first = position / rows.groupSize;
+                        long last = (position + count - 1) / rows.groupSize;
+                        for (long j = first; j <= last; j++) {
+                            int g = (int) (n * (long) rows.groupsPerSample + j);
+                            double range = (double) rowMaxs[g] - rowMins[g] + 0x1p-10 * Math.abs(rowMins[g]);
+                            widest = Double.isNaN(range) || Double.isNaN(widest) ? Double.NaN : Math.max(widest, range);
+                        }
+                    }
+                    float rounded = (float) widest;
+                    out[n * geometry.groupsPerSample + k] = rounded < widest ? Math.nextUp(rounded) : rounded;
+                    position += count;
                 }
             }
         });

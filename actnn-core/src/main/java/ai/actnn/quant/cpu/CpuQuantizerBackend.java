@@ -425,6 +425,33 @@ public final class CpuQuantizerBackend implements Backend, Quantizer, MaskCodec,
         }
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public GroupStats boundingStats(NDArray x, PackedMask mask, GroupStats rowStats, int groupSize) {
+        checkMask(mask, x.getManager());
+        ActNNConfig.checkGroupSize(groupSize);
+        Shape shape = x.getShape();
+        int samples = PackedLayout.samples(shape);
+        if (!shape.equals(mask.getShape()) || rowStats.getShape().dimension() != 2
+                || rowStats.getShape().get(0) != samples) {
+            throw new IllegalArgumentException(
+                    "statistics of rows " + rowStats.getShape() + " do not belong to a tensor of shape " + shape
+                            + " and its mask of shape " + mask.getShape());
+        }
+        CpuGroupStats rows = ownStats(rowStats, rowStats.getShape(), rowStats.getGroupSize());
+        Geometry geometry = new Geometry(shape, groupSize);
+        float[] maxs = new float[geometry.groups];
+        try (HostMemory m = HostMemory.read(mask.getStorage())) {
+            Compaction.boundingRanges(m.bytes(), PackedLayout.featuresPerSample(shape), geometry, rows.mins(),
+                    rows.maxs(), rows.geometry(), maxs, parallel);
+        }
+        float[] mins = new float[geometry.groups];
+        for (int g = 0; g < mins.length; g++) {
+            mins[g] = Float.isNaN(maxs[g]) ? Float.NaN : 0f;
+        }
+        return new CpuGroupStats(shape, geometry, mins, maxs, x);
+    }
+
     private static void checkCodeBits(int bits) {
         if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
             throw new IllegalArgumentException("bits " + bits + " is not supported: allowed are 1, 2, 4, 8");
