@@ -14,6 +14,9 @@ import ai.djl.ndarray.NDManager;
 
 import java.util.Optional;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * One activation about to be packed: whole, or, for a ReLU output on a backend that compacts,
  * as its positive elements only ({@link CompactedActivation}). It gives the policy statistics
@@ -24,6 +27,8 @@ import java.util.Optional;
  * compacted rows and the statistics.
  */
 final class ActivationPacking implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(ActivationPacking.class);
 
     /**
      * The widest compacted row worth keeping, as a share of a sample's features: the saving is
@@ -133,10 +138,14 @@ final class ActivationPacking implements AutoCloseable {
         }
         Optional<NDArray> compacted = compaction.compact(x, mask.packed(), manager);
         if (compacted.isEmpty()) {
+            logger.debug("ReLU output {} packed whole: it changed since ReLU (its mask is no longer x > 0)",
+                    x.getShape());
             return null;
         }
         NDArray r = compacted.get();
         if (r.getShape().get(1) > PackedLayout.featuresPerSample(x.getShape()) * COMPACT_AT_MOST) {
+            logger.debug("ReLU output {} packed whole: a sample keeps {} of its {} elements", x.getShape(),
+                    r.getShape().get(1), PackedLayout.featuresPerSample(x.getShape()));
             r.close();
             return null;
         }

@@ -54,7 +54,7 @@ public final class ActivationStore implements AutoCloseable {
     private final long stepKey;
     private final Map<NDArray, List<Cached>> cache = new IdentityHashMap<>();
     private final Map<NDArray, Derivation> derivable = new IdentityHashMap<>();
-    /** ReLU outputs of this step and their masks: what {@link #pack} may compact them by. */
+    /** ReLU outputs of this step and their masks, by which a later save may compact them. */
     private final Map<NDArray, SavedMask> reluMasks = new IdentityHashMap<>();
     private long streams;
     private final KeptCount kept = new KeptCount();

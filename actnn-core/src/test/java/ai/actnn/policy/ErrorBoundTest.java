@@ -494,15 +494,27 @@ class ErrorBoundTest {
     }
 
     private double[] measuredError(Problem p, float[] x, int drawsFactor, java.util.function.IntFunction<QuantizeSpec> spec) {
-        double[] exact = p.gradient(x);
         int draws = drawsFactor * (p instanceof BatchNormProblem ? 8 * DRAWS : DRAWS); // few gradient entries: noisier
+        return measuredError(p, x, draws, (xs, d, m) -> {
+            try (PackedTensor packed = cpu.quantize(xs, spec.apply(d), m)) {
+                return cpu.dequantize(packed, m);
+            }
+        });
+    }
+
+    /** One draw of the activation as the backward restores it. */
+    private interface Restore {
+        NDArray restored(NDArray x, int draw, NDManager m);
+    }
+
+    private double[] measuredError(Problem p, float[] x, int draws, Restore restore) {
+        double[] exact = p.gradient(x);
         double sum = 0;
         double sumSquares = 0;
         try (NDManager m = manager.newSubManager()) {
             NDArray xs = m.create(x, p.shape());
             for (int d = 0; d < draws; d++) {
-                try (PackedTensor packed = cpu.quantize(xs, spec.apply(d), m);
-                        NDArray restored = cpu.dequantize(packed, m)) {
+                try (NDArray restored = restore.restored(xs, d, m)) {
                     double[] g = p.gradient(restored.toFloatArray());
                     double one = 0;
                     for (int i = 0; i < g.length; i++) {
@@ -585,31 +597,14 @@ class ErrorBoundTest {
 
     /** E ||g(x') - g(x)||^2 and its standard error when x is kept as its compacted positive elements. */
     private double[] measuredCompactedError(Problem p, float[] x, int bits) {
-        double[] exact = p.gradient(x);
-        double sum = 0;
-        double sumSquares = 0;
-        try (NDManager m = manager.newSubManager()) {
-            NDArray xs = m.create(x, p.shape());
+        return measuredError(p, x, DRAWS, (xs, d, m) -> {
             PackedMask mask = cpu.packPositive(xs, m);
             NDArray rows = cpu.compact(xs, mask, m).orElseThrow();
-            for (int d = 0; d < DRAWS; d++) {
-                try (PackedTensor packed = cpu.quantize(rows, QuantizeSpec.uniform(bits, 256, 3000L * bits + d, true), m);
-                        NDArray unpacked = cpu.dequantize(packed, m);
-                        NDArray restored = cpu.expand(unpacked, mask, 0, m)) {
-                    double[] g = p.gradient(restored.toFloatArray());
-                    double one = 0;
-                    for (int i = 0; i < g.length; i++) {
-                        double e = g[i] - exact[i];
-                        one += e * e;
-                    }
-                    sum += one;
-                    sumSquares += one * one;
-                }
+            try (PackedTensor packed = cpu.quantize(rows, QuantizeSpec.uniform(bits, 256, 3000L * bits + d, true), m);
+                    NDArray unpacked = cpu.dequantize(packed, m)) {
+                return cpu.expand(unpacked, mask, 0, m);
             }
-        }
-        double mean = sum / DRAWS;
-        double variance = Math.max(0, sumSquares / DRAWS - mean * mean) * DRAWS / (DRAWS - 1);
-        return new double[] {mean, Math.sqrt(variance / DRAWS)};
+        });
     }
 
     /** A ReLU output whose channels (runs of {@code plane} features) have scales over two decades. */
