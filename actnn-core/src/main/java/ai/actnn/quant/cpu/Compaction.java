@@ -79,33 +79,37 @@ final class Compaction {
             Scratch scratch = Scratch.forThread(BLOCK);
             float[] in = scratch.values;
             float[] kept = scratch.random;
+            byte[] bits = scratch.packed;
             for (int n = from; n < to && exact.get(); n++) {
                 long base = n * features;
                 long row = (long) n * width;
                 int filled = 0;
-                int pending = 0;
+                boolean bad = false;
                 for (long start = 0; start < features; start += BLOCK) {
                     int length = (int) Math.min(BLOCK, features - start);
                     x.read(base + start, in, length, scratch);
+                    int shift = maskBits(mask, base + start, length, bits);
+                    int pending = 0;
+                    // Branch-free: half of a ReLU output's bits are set, in no order a branch predictor
+                    // could learn. Every value is stored and the cursor moves by the bit.
                     for (int i = 0; i < length; i++) {
-                        boolean set = bit(mask, base + start + i);
-                        if (set ? !(in[i] > 0f) : in[i] != 0f) {
-                            // the mask is not x > 0 here (a NaN is neither): nothing may be dropped
-                            exact.set(false);
-                            return;
-                        }
-                        if (set) {
-                            kept[pending++] = in[i];
-                            if (pending == BLOCK) {
-                                out.write(row + filled, kept, pending, scratch);
-                                filled += pending;
-                                pending = 0;
-                            }
-                        }
+                        int j = i + shift;
+                        int set = bits[j >>> 3] >> (j & 7) & 1;
+                        float v = in[i];
+                        boolean positive = v > 0f;
+                        boolean zero = (Float.floatToRawIntBits(v) & 0x7fffffff) == 0;
+                        // the mask must be x > 0 exactly: set where positive, clear where zero
+                        bad |= positive ^ (set == 1) | (set == 0) & !zero;
+                        kept[pending] = v;
+                        pending += set;
                     }
+                    if (bad) {
+                        exact.set(false);
+                        return;
+                    }
+                    out.write(row + filled, kept, pending, scratch);
+                    filled += pending;
                 }
-                out.write(row + filled, kept, pending, scratch);
-                filled += pending;
                 java.util.Arrays.fill(kept, 0, Math.min(BLOCK, width - filled), 0f);
                 while (filled < width) {
                     int length = Math.min(BLOCK, width - filled);
@@ -115,6 +119,16 @@ final class Compaction {
             }
         });
         return exact.get();
+    }
+
+    /**
+     * Copies the mask bytes that hold elements {@code [first, first + length)} to {@code bits}
+     * from 0, and returns the bit of element {@code first} in the first byte.
+     */
+    private static int maskBits(ByteBuffer mask, long first, int length, byte[] bits) {
+        int shift = (int) (first & 7);
+        mask.get((int) (first >>> 3), bits, 0, (shift + length + 7) >>> 3);
+        return shift;
     }
 
     /**
@@ -137,31 +151,33 @@ final class Compaction {
             Scratch scratch = Scratch.forThread(BLOCK);
             float[] values = scratch.random;
             float[] dense = scratch.values;
+            byte[] bits = scratch.packed;
             for (int r = from; r < to; r++) {
                 long base = (long) (first + r) * features;
                 long row = (long) r * width;
-                int read = 0;
+                int consumed = 0;
                 int available = 0;
                 int next = 0;
                 for (long start = 0; start < features; start += BLOCK) {
                     int length = (int) Math.min(BLOCK, features - start);
+                    int shift = maskBits(mask, base + start, length, bits);
                     for (int i = 0; i < length; i++) {
-                        if (bit(mask, base + start + i)) {
-                            if (next == available) {
-                                available = Math.min(BLOCK, width - read);
-                                if (available == 0) {
-                                    throw new IllegalArgumentException(
-                                            "sample " + (first + r) + " has more set mask bits than the"
-                                                    + " compacted row's width " + width);
-                                }
-                                compact.read(row + read, values, available, scratch);
-                                read += available;
-                                next = 0;
+                        int j = i + shift;
+                        int set = bits[j >>> 3] >> (j & 7) & 1;
+                        if (next == available && set == 1) {
+                            consumed += available;
+                            available = Math.min(BLOCK, width - consumed);
+                            if (available == 0) {
+                                throw new IllegalArgumentException(
+                                        "sample " + (first + r) + " has more set mask bits than the"
+                                                + " compacted row's width " + width);
                             }
-                            dense[i] = values[next++];
-                        } else {
-                            dense[i] = 0f;
+                            compact.read(row + consumed, values, available, scratch);
+                            next = 0;
                         }
+                        // branch-free, as in compact: +0 where the bit is clear
+                        dense[i] = Float.intBitsToFloat(Float.floatToRawIntBits(values[next]) & -set);
+                        next += set;
                     }
                     out.write((long) r * features + start, dense, length, scratch);
                 }
